@@ -1,0 +1,70 @@
+# The README's two commands: `make run` and `make test`. Everything else is a building block.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app cocreate
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-postgres test-e2e ci lint i18n i18n-compile install install-dev services chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed i18n-compile
+install-dev: $(VENV)/.installed-dev i18n-compile
+
+## Compiled catalogues are build output (not in git): made from the .po files on every install.
+i18n-compile: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d cocreate/translations
+
+## Extract messages from Python and Jinja, update every catalogue, compile.
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project cocreate --copyright-holder "cocreate contributors" -o cocreate/translations/messages.pot .
+	$(BIN)/pybabel -q update -i cocreate/translations/messages.pot -d cocreate/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d cocreate/translations
+
+## Serve the app with demo data on http://127.0.0.1:5000
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## The whole suite on SQLite (browser tests apart: make test-e2e)
+test: install-dev
+	$(BIN)/pytest -q
+
+## The same suite on PostgreSQL (a fresh database per run)
+test-postgres: install-dev services
+	TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+## Real-browser tests with Debian's Chromium
+test-e2e: install-dev chromium
+	$(BIN)/pytest -q -m e2e
+
+lint: install-dev
+	$(BIN)/ruff check cocreate tests bench migrations/env.py
+
+ci: lint test test-postgres test-e2e
+
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,80 @@
+"""cocreate: a self-hostable co-creation marketplace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from cocreate.config import Config
+
+csrf = CSRFProtect()
+
+
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    """Build the app. No I/O: the database is first touched by the first request or command."""
+    if not isinstance(config, Config):
+        config = Config.from_env(**(config or {}))
+    config.validate()
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(config.flask_settings())
+    app.extensions["cocreate.config"] = config
+    register_logging(app, config)
+    register_proxy(app, config)
+    register_extensions(app, config)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask, config: Config) -> None:
+    app.logger.setLevel(getattr(logging, config.LOG_LEVEL.upper(), logging.INFO))
+
+
+def register_proxy(app: Flask, config: Config) -> None:
+    if config.PROXY_COUNT:
+        n = config.PROXY_COUNT
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
+def register_extensions(app: Flask, config: Config) -> None:
+    from cocreate.accounts import auth
+    from cocreate.core import db, errors, i18n, mail, security
+    from cocreate.core.ratelimit import limiter
+
+    db.init_app(app, config.database_url(app.instance_path))
+    csrf.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    pass  # TEMP
+
+
+def register_blueprints(app: Flask) -> None:
+    from cocreate.accounts.admin_views import bp as admin_bp
+    from cocreate.accounts.views import bp as accounts_bp
+
+    pass
+    from cocreate.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    pass  # TEMP
+
+
+def register_cli(app: Flask) -> None:
+    from cocreate.accounts.cli import users_cli
+    from cocreate.core.cli import db_cli
+    from cocreate.demo.cli import demo_cli
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,77 @@
+"""Staff dashboard and the administrators' management of staff roles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from cocreate.accounts import services
+from cocreate.accounts.auth import admin_required, staff_required
+from cocreate.accounts.forms import RoleForm
+from cocreate.accounts.models import Role, User
+from cocreate.core import db
+
+bp = Blueprint("admin", __name__, template_folder="templates")
+PAGE_SIZE = 50
+
+
+@bp.get("/staff/")
+@staff_required
+def dashboard() -> ResponseReturnValue:
+    session = db.session()
+    counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    unverified = session.scalar(select(func.count()).where(User.email_verified_at.is_(None)))
+    return render_template(
+        "accounts/staff_dashboard.html", counts=counts, unverified=unverified, Role=Role
+    )
+
+
+@bp.get("/admin/users")
+@admin_required
+def users() -> ResponseReturnValue:
+    query_text = request.args.get("q", "").strip()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = select(User).order_by(User.role.desc(), User.created_at.desc())
+    if query_text:
+        pattern = f"%{query_text.lower()}%"
+        query = query.where(
+            or_(User.email.like(pattern), func.lower(User.display_name).like(pattern))
+        )
+    rows = db.session().scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "accounts/admin_users.html",
+        users=rows[:PAGE_SIZE],
+        q=query_text,
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+        form=RoleForm(),
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@admin_required
+def set_role(user_id: int) -> ResponseReturnValue:
+    session = db.session()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.set_role(session, current_user, user, Role(form.role.data))
+    except services.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash(
+            _(
+                "%(name)s is now %(role)s.",
+                name=user.display_name,
+                role=dict(form.role.choices)[form.role.data],
+            ),
+            "success",
+        )  # type: ignore[arg-type]
+    return redirect(url_for("admin.users", q=request.args.get("q", "")))

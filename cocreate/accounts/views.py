@@ -1,0 +1,239 @@
+"""Sign-up, log-in, verification, password reset and the member's own settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from cocreate.accounts import avatars, services
+from cocreate.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from cocreate.accounts.models import User
+from cocreate.core import db
+from cocreate.core.i18n import select_locale
+from cocreate.core.ratelimit import limiter, login_limit, reset_limit, signup_limit
+from cocreate.core.security import safe_next
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def _failed(response: object) -> bool:
+    # Only failed attempts count toward the log-in limit: a redirect means success.
+    return getattr(response, "status_code", 200) != 302
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(signup_limit, methods=["POST"])
+def signup() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(
+                db.session(),
+                email=form.email.data or "",
+                display_name=form.display_name.data or "",
+                password=form.password.data or "",
+                locale=select_locale(),
+            )
+        except services.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            login_user(user)
+            flash(
+                _(
+                    "Welcome, %(name)s! We sent a link to %(email)s to confirm your address.",
+                    name=user.display_name,
+                    email=user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("core.home"))
+    return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"], deduct_when=_failed)
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session(), form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            flash(_("You are logged in."), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+        form.form_errors.append(_("This email and password do not match an account."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str) -> ResponseReturnValue:
+    try:
+        user = services.verify_email(db.session(), token)
+    except services.AccountError as error:
+        flash(str(error), "error")
+        return redirect(url_for("core.home"))
+    flash(_("Thank you, %(email)s is confirmed.", email=user.email), "success")
+    return redirect(url_for("core.home"))
+
+
+@bp.post("/verify/resend")
+@login_required
+@limiter.limit(reset_limit)
+def resend_verification() -> ResponseReturnValue:
+    if current_user.is_verified:
+        flash(_("Your email address is already confirmed."), "info")
+    else:
+        services.send_verification_email(current_user)
+        flash(
+            _("We sent a new confirmation link to %(email)s.", email=current_user.email), "success"
+        )
+    return redirect(safe_next(request.form.get("next"), url_for("accounts.settings")))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(reset_limit, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(db.session(), form.email.data or "")
+        flash(
+            _(
+                "If an account uses %(email)s, we sent it a link to choose a new password.",
+                email=form.email.data,
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(reset_limit, methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    session = db.session()
+    try:
+        services.check_reset_token(session, token)
+    except services.AccountError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(session, token, form.password.data or "")
+        except services.AccountError as error:
+            form.password.errors = [*form.password.errors, str(error)]
+        else:
+            login_user(user)
+            flash(_("Your password is changed and you are logged in."), "success")
+            return redirect(url_for("core.home"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> ResponseReturnValue:
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    form = ProfileForm(obj=user, locales=current_app.config["LOCALES"])
+    if request.method == "GET":
+        form.locale.data = user.locale or select_locale()
+        form.timezone.data = user.timezone or current_app.config["DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        try:
+            avatars.update_avatar(user, form.avatar.data, remove=bool(form.remove_avatar.data))
+        except avatars.AvatarError as error:
+            form.avatar.errors = [*form.avatar.errors, str(error)]
+        else:
+            user.display_name = (form.display_name.data or "").strip()
+            user.bio = (form.bio.data or "").strip()
+            user.locale = form.locale.data
+            user.timezone = form.timezone.data
+            flash(_("Your settings are saved."), "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template(
+        "accounts/settings.html",
+        form=form,
+        email_form=ChangeEmailForm(prefix="email"),
+        password_form=ChangePasswordForm(prefix="password"),
+    )
+
+
+@bp.post("/settings/email")
+@login_required
+def change_email() -> ResponseReturnValue:
+    form = ChangeEmailForm(prefix="email")
+    if form.validate_on_submit():
+        try:
+            services.change_email(
+                db.session(), current_user, form.current_password.data or "", form.email.data or ""
+            )
+        except services.AccountError as error:
+            form.email.errors = [*form.email.errors, str(error)]
+        else:
+            flash(
+                _(
+                    "Your email is now %(email)s. Please confirm it with the link we sent.",
+                    email=current_user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.settings"))
+    return _settings_with(email_form=form)
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm(prefix="password")
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data or "", form.password.data or ""
+            )
+        except services.AccountError as error:
+            form.password.errors = [*form.password.errors, str(error)]
+        else:
+            # The session version changed: log in again so this session stays valid.
+            login_user(current_user._get_current_object())  # type: ignore[attr-defined]
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
+            return redirect(url_for("accounts.settings"))
+    return _settings_with(password_form=form)
+
+
+def _settings_with(**forms: object) -> ResponseReturnValue:
+    user = current_user
+    profile = ProfileForm(obj=user, locales=current_app.config["LOCALES"], formdata=None)
+    context = {
+        "email_form": ChangeEmailForm(prefix="email", formdata=None),
+        "password_form": ChangePasswordForm(prefix="password", formdata=None),
+    }
+    context.update(forms)
+    return render_template("accounts/settings.html", form=profile, **context), 400
+
+
+@bp.get("/designers/<int:user_id>")
+def profile(user_id: int) -> ResponseReturnValue:
+    user = db.session().scalar(select(User).where(User.id == user_id))
+    if user is None or not user.is_active:
+        abort(404)
+    return render_template("accounts/profile.html", profile=user)

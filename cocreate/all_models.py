@@ -1,0 +1,6 @@
+"""Imports every domain's models so `Base.metadata` is complete (Alembic, tests)."""
+
+from cocreate.accounts import models as accounts_models
+from cocreate.core.db import Base
+
+__all__ = ["Base", "accounts_models"]

@@ -1,0 +1,73 @@
+"""Error pages in the site's look, in the reader's language."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from cocreate.core import db
+
+PAGES = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
+    ),
+    403: (_l("Access denied"), _l("You do not have permission to see this page.")),
+    404: (
+        _l("Page not found"),
+        _l("We could not find that page. It may have moved or been removed."),
+    ),
+    405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
+    413: (
+        _l("File too large"),
+        _l("The file you sent is larger than we accept. Please send a smaller file."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried this too often. Please wait a minute and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error happened on our side. It has been logged; please try again later."),
+    ),
+}
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def render_error(code: int, message: str | None = None) -> tuple[str | dict[str, object], int]:
+    title, default_message = PAGES.get(code, PAGES[500])
+    text = message or str(default_message)
+    if _wants_json():
+        return {"error": str(title), "message": text}, code
+    return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+def _http_error(error: HTTPException) -> tuple[str | dict[str, object], int]:
+    code = error.code or 500
+    return render_error(code if code in PAGES else 500)
+
+
+def _csrf_error(_error: CSRFError) -> tuple[str | dict[str, object], int]:
+    return render_error(
+        400, str(_l("This form has expired. Please reload the page and submit it again."))
+    )
+
+
+def _server_error(error: Exception) -> tuple[str | dict[str, object], int]:
+    db.rollback()
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _server_error)

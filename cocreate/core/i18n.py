@@ -1,0 +1,105 @@
+"""Language and timezone choice, and locale-aware formatting of money, numbers and dates.
+
+Order of preference for the language: the member's saved choice, then the cookie set by the
+language switcher, then the browser's Accept-Language, then DEFAULT_LOCALE.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from babel import numbers as babel_numbers
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_login import current_user
+
+LOCALE_COOKIE = "locale"
+babel = Babel()
+
+#: Names shown in the switcher, each in its own language (never translated).
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+def select_locale() -> str:
+    locales = current_app.config["LOCALES"]
+    if not has_request_context():  # CLI commands and jobs
+        return current_app.config["DEFAULT_LOCALE"]
+    user = current_user
+    if user and user.is_authenticated and user.locale in locales:
+        return user.locale
+    cookie = request.cookies.get(LOCALE_COOKIE)
+    if cookie in locales:
+        return cookie
+    return request.accept_languages.best_match(locales) or current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["DEFAULT_TIMEZONE"]
+    user = current_user
+    if user and user.is_authenticated and user.timezone and is_timezone(user.timezone):
+        return user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse(current_app.config["DEFAULT_LOCALE"])
+
+
+def cents_to_decimal(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def format_money(cents: int, currency: str | None = None) -> str:
+    """`€12.50` in English, `12,50 €` in French (with the non-breaking spaces CLDR asks for)."""
+    currency = currency or current_app.config["CURRENCY"]
+    return babel_numbers.format_currency(cents_to_decimal(cents), currency, locale=_locale())
+
+
+def format_number(value: int | Decimal) -> str:
+    return babel_numbers.format_decimal(value, locale=_locale())
+
+
+def format_percent(value: Decimal | float, digits: int = 0) -> str:
+    """`12.5%` in English, `12,5 %` in French: the locale's own pattern, with `digits` decimals."""
+    locale = _locale()
+    pattern = locale.percent_formats[None].pattern
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    return babel_numbers.format_percent(value, format=pattern, locale=locale)
+
+
+def format_when(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC datetime shown in the reader's timezone and language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def format_day(value: datetime | None, fmt: str = "medium") -> str:
+    """The calendar day of a UTC datetime, in the reader's timezone."""
+    return "" if value is None else format_date(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters.update(
+        money=format_money,
+        number=format_number,
+        percent=format_percent,
+        when=format_when,
+        day=format_day,
+    )
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, current_locale=_locale)

@@ -1,0 +1,53 @@
+"""Site-wide pages: home, language switcher, health check, development outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import text
+
+from cocreate.core import db, mail
+from cocreate.core.i18n import LOCALE_COOKIE
+from cocreate.core.security import safe_next
+
+bp = Blueprint("core", __name__, template_folder="templates")
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return render_template("core/home.html")
+
+
+@bp.post("/language")
+def set_language() -> ResponseReturnValue:
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LOCALES"]:
+        abort(400)
+    response = redirect(safe_next(request.form.get("next"), url_for("core.home")))
+    response.set_cookie(
+        LOCALE_COOKIE,
+        locale,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    if current_user.is_authenticated:
+        current_user.locale = locale
+    return response
+
+
+@bp.get("/healthz")
+def health() -> ResponseReturnValue:
+    db.session().execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.get("/dev/outbox")
+def outbox() -> ResponseReturnValue:
+    # Development only: in production emails go through SMTP and this page does not exist.
+    if current_app.config["ENV"] == "production" or current_app.config["SMTP_HOST"]:
+        abort(404)
+    return render_template("core/outbox.html", mails=list(mail.outbox()))

@@ -1,0 +1,1 @@
+"""Demo data for `make run`: a living marketplace with known logins."""

@@ -1,0 +1,32 @@
+"""`flask demo seed`: fill an empty database with a living marketplace."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from cocreate.accounts.models import User
+from cocreate.core import db
+from cocreate.demo import seed as seed_module
+
+
+@click.group("demo")
+def demo_cli() -> None:
+    """Demo data."""
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+@with_appcontext
+def seed(if_empty: bool) -> None:
+    """Create demo accounts and content, then print the demo logins."""
+    with db.transaction() as session:
+        if if_empty and session.scalar(select(func.count()).select_from(User)):
+            click.echo("Demo data already present; nothing to do.")
+            logins = seed_module.DEMO_LOGINS
+        else:
+            logins = seed_module.seed_all(session)
+    click.echo(f"\nDemo logins (password for all: {seed_module.DEMO_PASSWORD})")
+    for role, email in logins:
+        click.echo(f"  {role:<10} {email}")

@@ -1,0 +1,148 @@
+"""The demo marketplace. Each domain adds its part to `seed_all`."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from cocreate.accounts import passwords
+from cocreate.accounts.models import Role, User
+from cocreate.core.db import now_utc
+
+DEMO_PASSWORD = "cocreate-demo-2026"  # noqa: S105 - printed for newcomers, demo only
+DEMO_LOGINS: list[tuple[str, str]] = [
+    ("admin", "admin@demo.cocreate.test"),
+    ("staff", "staff@demo.cocreate.test"),
+    ("designer", "ines@demo.cocreate.test"),
+    ("customer", "sam@demo.cocreate.test"),
+]
+
+DESIGNERS = [
+    (
+        "ines@demo.cocreate.test",
+        "Inès Moreau",
+        "fr",
+        "Illustratrice à Lyon. Des lignes claires, des couleurs franches.",
+    ),
+    (
+        "kofi@demo.cocreate.test",
+        "Kofi Mensah",
+        "en",
+        "Bold geometric prints inspired by Kente patterns.",
+    ),
+    (
+        "mila@demo.cocreate.test",
+        "Mila Novak",
+        "en",
+        "Risograph lover. Posters, tees and too many zines.",
+    ),
+    (
+        "theo@demo.cocreate.test",
+        "Théo Garnier",
+        "fr",
+        "Typographe du dimanche, amateur de montagnes.",
+    ),
+    ("aiko@demo.cocreate.test", "Aiko Tanaka", "en", "Soft gradients, sharp shapes."),
+    ("lucas@demo.cocreate.test", "Lucas Ribeiro", "en", "Street art meets screen printing."),
+]
+CUSTOMER_NAMES = [
+    "Sam Carter",
+    "Léa Petit",
+    "Noah Schmidt",
+    "Chloé Martin",
+    "Omar Haddad",
+    "Emma Rossi",
+    "Jules Bernard",
+    "Ava Kowalski",
+    "Hugo Laurent",
+    "Zoé Dubois",
+    "Liam O'Brien",
+    "Nina Larsen",
+]
+
+
+def _user(
+    session: Session,
+    email: str,
+    name: str,
+    role: Role,
+    password_hash: str,
+    locale: str = "en",
+    bio: str = "",
+    days_ago: int = 60,
+) -> User:
+    user = User(
+        email=email,
+        display_name=name,
+        role=role,
+        password_hash=password_hash,
+        locale=locale,
+        bio=bio,
+        email_verified_at=now_utc() - timedelta(days=days_ago - 1),
+        created_at=now_utc() - timedelta(days=days_ago),
+    )
+    session.add(user)
+    return user
+
+
+def seed_accounts(session: Session, rng: random.Random) -> dict[str, list[User]]:
+    # One hash for every demo account: argon2 is deliberately slow.
+    password_hash = passwords.hash_password(DEMO_PASSWORD)
+    people: dict[str, list[User]] = {"staff": [], "designers": [], "customers": []}
+    people["staff"].append(
+        _user(
+            session,
+            "admin@demo.cocreate.test",
+            "Ada Admin",
+            Role.ADMIN,
+            password_hash,
+            days_ago=400,
+        )
+    )
+    people["staff"].append(
+        _user(
+            session,
+            "staff@demo.cocreate.test",
+            "Stan Staff",
+            Role.STAFF,
+            password_hash,
+            locale="fr",
+            days_ago=300,
+        )
+    )
+    for email, name, locale, bio in DESIGNERS:
+        people["designers"].append(
+            _user(
+                session,
+                email,
+                name,
+                Role.MEMBER,
+                password_hash,
+                locale,
+                bio,
+                days_ago=rng.randint(30, 365),
+            )
+        )
+    for index, name in enumerate(CUSTOMER_NAMES):
+        email = "sam@demo.cocreate.test" if index == 0 else f"customer{index}@demo.cocreate.test"
+        people["customers"].append(
+            _user(
+                session,
+                email,
+                name,
+                Role.MEMBER,
+                password_hash,
+                rng.choice(["en", "fr"]),
+                days_ago=rng.randint(1, 200),
+            )
+        )
+    session.flush()
+    return people
+
+
+def seed_all(session: Session, seed: int = 2026) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    seed_accounts(session, rng)
+    return DEMO_LOGINS
