@@ -43,7 +43,7 @@ def register_proxy(app: Flask, config: Config) -> None:
 
 def register_extensions(app: Flask, config: Config) -> None:
     from cocreate.accounts import auth
-    from cocreate.core import db, errors, i18n, mail, security
+    from cocreate.core import db, errors, i18n, mail, security, storage
     from cocreate.core.ratelimit import limiter
 
     db.init_app(app, config.database_url(app.instance_path))
@@ -54,20 +54,27 @@ def register_extensions(app: Flask, config: Config) -> None:
     mail.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    pass  # TEMP
+    app.extensions["cocreate.storage"] = storage.make_storage(app.config)
 
 
 def register_blueprints(app: Flask) -> None:
     from cocreate.accounts.admin_views import bp as admin_bp
     from cocreate.accounts.views import bp as accounts_bp
-
-    pass
+    from cocreate.core import media
     from cocreate.core.views import bp as core_bp
+    from cocreate.designs import lifecycle, services
+    from cocreate.designs.staff_views import bp as design_staff_bp
+    from cocreate.designs.views import bp as designs_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
-    pass  # TEMP
+    app.register_blueprint(media.bp)
+    app.register_blueprint(designs_bp)
+    app.register_blueprint(design_staff_bp)
+    app.jinja_env.globals.update(
+        state_label=lifecycle.state_label, product_label=services.product_label
+    )
 
 
 def register_cli(app: Flask) -> None:

@@ -2,5 +2,6 @@
 
 from cocreate.accounts import models as accounts_models
 from cocreate.core.db import Base
+from cocreate.designs import models as designs_models
 
-__all__ = ["Base", "accounts_models"]
+__all__ = ["Base", "accounts_models", "designs_models"]

@@ -60,6 +60,13 @@ class Config:
     DEFAULT_TIMEZONE: str = "Europe/Paris"
     #: Submitted designs wait for staff screening before voting opens.
     SCREENING: bool = True
+    #: Length of a design's voting window.
+    VOTING_DAYS: int = 7
+    #: Artwork limits: pixel count (decompression bombs), print size per product, aspect ratio.
+    ARTWORK_MAX_PIXELS: int = 60_000_000
+    MIN_LONG_SIDE_TEE: int = 2400
+    MIN_LONG_SIDE_POSTER: int = 3000
+    ARTWORK_MAX_ASPECT: int = 4
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7

@@ -13,6 +13,7 @@ from cocreate.accounts.auth import admin_required, staff_required
 from cocreate.accounts.forms import RoleForm
 from cocreate.accounts.models import Role, User
 from cocreate.core import db
+from cocreate.designs.models import Design, DesignState
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -24,8 +25,15 @@ def dashboard() -> ResponseReturnValue:
     session = db.session()
     counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
     unverified = session.scalar(select(func.count()).where(User.email_verified_at.is_(None)))
+    screening = session.scalar(
+        select(func.count()).select_from(Design).where(Design.state == DesignState.SUBMITTED)
+    )
     return render_template(
-        "accounts/staff_dashboard.html", counts=counts, unverified=unverified, Role=Role
+        "accounts/staff_dashboard.html",
+        counts=counts,
+        unverified=unverified,
+        screening=screening,
+        Role=Role,
     )
 
 
@@ -68,7 +76,7 @@ def set_role(user_id: int) -> ResponseReturnValue:
     else:
         flash(
             _(
-                "%(name)s is now %(role)s.",
+                "%(name)s now has the %(role)s role.",
                 name=user.display_name,
                 role=dict(form.role.choices)[form.role.data],
             ),

@@ -23,6 +23,7 @@ from cocreate.core import db
 from cocreate.core.i18n import select_locale
 from cocreate.core.ratelimit import limiter, login_limit, reset_limit, signup_limit
 from cocreate.core.security import safe_next
+from cocreate.designs.queries import designs_of
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -236,4 +237,5 @@ def profile(user_id: int) -> ResponseReturnValue:
     user = db.session().scalar(select(User).where(User.id == user_id))
     if user is None or not user.is_active:
         abort(404)
-    return render_template("accounts/profile.html", profile=user)
+    designs = designs_of(db.session(), user.id, public_only=True)
+    return render_template("accounts/profile.html", profile=user, designs=designs)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
+from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale
@@ -80,10 +81,12 @@ def format_percent(value: Decimal | float, digits: int = 0) -> str:
     return babel_numbers.format_percent(value, format=pattern, locale=locale)
 
 
-def format_when(value: datetime | None, fmt: str = "medium") -> str:
-    """A UTC datetime shown in the reader's timezone and language."""
+def format_when(value: datetime | None, fmt: str = "medium", tz: str | None = None) -> str:
+    """A UTC datetime in the reader's timezone (or `tz`: an email's recipient) and language."""
     if value is None:
         return ""
+    if tz and is_timezone(tz):
+        return babel_dates.format_datetime(value, fmt, tzinfo=ZoneInfo(tz), locale=_locale())
     return format_datetime(value, fmt)
 
 

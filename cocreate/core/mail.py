@@ -34,6 +34,12 @@ class Mail:
 def render_mail(template: str, *, to: str, locale: str | None, **context: Any) -> Mail:
     """Render `email/<template>.txt`; its first line is `Subject: …`."""
     locale = locale or current_app.config["DEFAULT_LOCALE"]
+    recipient = context.get("user")
+    # Dates in an email are shown in the recipient's timezone, not the sender's.
+    context.setdefault(
+        "email_timezone",
+        getattr(recipient, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"],
+    )
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
     first, _, rest = text.lstrip().partition("\n")

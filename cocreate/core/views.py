@@ -10,6 +10,7 @@ from sqlalchemy import text
 from cocreate.core import db, mail
 from cocreate.core.i18n import LOCALE_COOKIE
 from cocreate.core.security import safe_next
+from cocreate.designs.queries import GalleryView, gallery
 
 bp = Blueprint("core", __name__, template_folder="templates")
 ONE_YEAR = 365 * 24 * 3600
@@ -17,7 +18,12 @@ ONE_YEAR = 365 * 24 * 3600
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("core/home.html")
+    session = db.session()
+    return render_template(
+        "core/home.html",
+        voting=gallery(session, GalleryView.VOTING, per_page=8).items,
+        on_sale=gallery(session, GalleryView.ON_SALE, per_page=4).items,
+    )
 
 
 @bp.post("/language")

@@ -18,15 +18,16 @@ def demo_cli() -> None:
 
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+@click.option("--designs", default=45, show_default=True, help="How many demo designs.")
 @with_appcontext
-def seed(if_empty: bool) -> None:
+def seed(if_empty: bool, designs: int) -> None:
     """Create demo accounts and content, then print the demo logins."""
     with db.transaction() as session:
         if if_empty and session.scalar(select(func.count()).select_from(User)):
             click.echo("Demo data already present; nothing to do.")
             logins = seed_module.DEMO_LOGINS
         else:
-            logins = seed_module.seed_all(session)
+            logins = seed_module.seed_all(session, designs=designs)
     click.echo(f"\nDemo logins (password for all: {seed_module.DEMO_PASSWORD})")
     for role, email in logins:
         click.echo(f"  {role:<10} {email}")

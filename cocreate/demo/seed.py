@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cocreate.accounts import passwords
 from cocreate.accounts.models import Role, User
 from cocreate.core.db import now_utc
+from cocreate.demo.designs import seed_designs
 
 DEMO_PASSWORD = "cocreate-demo-2026"  # noqa: S105 - printed for newcomers, demo only
 DEMO_LOGINS: list[tuple[str, str]] = [
@@ -142,7 +143,8 @@ def seed_accounts(session: Session, rng: random.Random) -> dict[str, list[User]]
     return people
 
 
-def seed_all(session: Session, seed: int = 2026) -> list[tuple[str, str]]:
+def seed_all(session: Session, seed: int = 2026, designs: int = 45) -> list[tuple[str, str]]:
     rng = random.Random(seed)
-    seed_accounts(session, rng)
+    people = seed_accounts(session, rng)
+    seed_designs(session, rng, people["designers"], people["staff"][1], count=designs)
     return DEMO_LOGINS

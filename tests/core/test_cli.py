@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import Role, User
 from cocreate.demo.seed import DEMO_LOGINS
+from cocreate.designs.models import Design, DesignState
 
 
 def test_create_admin(app: Flask, db_session: Session) -> None:
@@ -26,14 +28,20 @@ def test_create_admin_weak_password_refused(app: Flask, db_session: Session) -> 
     assert db_session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_demo_seed_creates_known_logins_once(app: Flask, db_session: Session) -> None:
+@pytest.mark.parametrize("app_overrides", [{"MIN_LONG_SIDE_TEE": 300, "MIN_LONG_SIDE_POSTER": 400}])
+def test_demo_seed_creates_known_logins_once(
+    app: Flask, db_session: Session, app_overrides: dict[str, int]
+) -> None:
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "seed", "--if-empty"])
+    result = runner.invoke(args=["demo", "seed", "--if-empty", "--designs", "12"])
     assert result.exit_code == 0, result.output
     for _role, email in DEMO_LOGINS:
         assert email in result.output
         assert db_session.scalar(select(User).where(User.email == email)) is not None
     count = db_session.scalar(select(func.count()).select_from(User))
+    states = db_session.scalars(select(Design.state)).all()
+    assert len(states) == 12 and len(set(states)) >= 6  # designs in many states
+    assert DesignState.VOTING in states
     result = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert "already present" in result.output
     assert db_session.scalar(select(func.count()).select_from(User)) == count

@@ -18,7 +18,7 @@ def test_french_catalogue_is_complete() -> None:
     )
 
 
-FIXTURE_PO = r'''
+FIXTURE_PO = r"""
 msgid ""
 msgstr ""
 "Language: fr\n"
@@ -38,7 +38,7 @@ msgid "%(num)d vote"
 msgid_plural "%(num)d votes"
 msgstr[0] "%(num)d vote"
 msgstr[1] ""
-'''
+"""
 
 FIXTURE_TEMPLATE = """{{ _("Hello") }} {{ _("Empty") }} {{ _("Fuzzy") }} {{ _("Brand new") }}
 {{ ngettext("%(num)d vote", "%(num)d votes", 3) }}"""

@@ -1,0 +1,1 @@
+"""Designs: artwork uploads, their derivatives and product mockups."""

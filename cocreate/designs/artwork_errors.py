@@ -1,0 +1,264 @@
+"""Why an upload was refused, in words a designer can act on, plus content sniffing.
+
+Every refusal is an `ArtworkError` with a stable `code` (for tests, logs and analytics) and the
+numbers behind it in `params`; `message` turns both into one translated sentence that says what is
+wrong and what to do. Messages are built when read, so they follow the request's locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext
+
+EMPTY = "empty"
+FILE_TOO_LARGE = "file_too_large"
+NOT_AN_IMAGE = "not_an_image"
+UNSUPPORTED_FORMAT = "unsupported_format"
+SVG = "svg"
+TEXT = "text"
+CORRUPT = "corrupt"
+ANIMATED = "animated"
+TOO_MANY_PIXELS = "too_many_pixels"
+TOO_SMALL = "too_small"
+BAD_ASPECT = "bad_aspect"
+
+CODES = frozenset(
+    {
+        EMPTY,
+        FILE_TOO_LARGE,
+        NOT_AN_IMAGE,
+        UNSUPPORTED_FORMAT,
+        SVG,
+        TEXT,
+        CORRUPT,
+        ANIMATED,
+        TOO_MANY_PIXELS,
+        TOO_SMALL,
+        BAD_ASPECT,
+    }
+)
+
+#: How formats are named to people (Pillow's format ids are not always the familiar spelling).
+FORMAT_NAMES = {"WEBP": "WebP", "MPO": "JPEG", "JPEG2000": "JPEG 2000"}
+
+MEGABYTE = 1024 * 1024
+
+
+#: The usual formats come first when listing what is accepted.
+_PREFERRED_ORDER = ("PNG", "JPEG", "WEBP")
+
+
+def format_name(pillow_format: str) -> str:
+    return FORMAT_NAMES.get(pillow_format, pillow_format)
+
+
+def accepted_order(formats: Iterable[str]) -> list[str]:
+    """Pillow format ids in the order people expect to read them."""
+
+    def rank(name: str) -> tuple[int, str]:
+        known = name in _PREFERRED_ORDER
+        return (_PREFERRED_ORDER.index(name) if known else len(_PREFERRED_ORDER), name)
+
+    return sorted(formats, key=rank)
+
+
+class ArtworkError(Exception):
+    """An upload that cannot become print artwork. `code` is one of `CODES`."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown artwork error code {code!r}")
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword parameters do not survive Exception's default pickling (task queues need it).
+        return (_rebuild, (self.code, self.params))
+
+    def __str__(self) -> str:
+        details = ", ".join(f"{key}={value!r}" for key, value in sorted(self.params.items()))
+        return f"{self.code} ({details})" if details else self.code
+
+    @property
+    def message(self) -> str:
+        """One translated sentence for the person who uploaded the file."""
+        return _message(self.code, self.params)
+
+
+def _rebuild(code: str, params: dict[str, Any]) -> ArtworkError:
+    return ArtworkError(code, **params)
+
+
+def _locale() -> Any:
+    # Outside a request (CLI, bench) flask_babel has no locale; English is the source language.
+    return get_locale() or "en"
+
+
+def _or_list(names: Iterable[str]) -> str:
+    return format_list(
+        [format_name(n) for n in accepted_order(names)], style="or", locale=_locale()
+    )
+
+
+def _megabytes(size: int) -> str:
+    return format_decimal(size / MEGABYTE, format="#,##0.0", locale=_locale())
+
+
+def _message(code: str, p: dict[str, Any]) -> str:
+    # One literal gettext call per sentence so the extractor finds every string.
+    accepted = _or_list(p.get("accepted", ("PNG", "JPEG", "WEBP")))
+    if code == EMPTY:
+        return gettext("This file is empty (0 bytes). Choose the image file again and upload it.")
+    if code == FILE_TOO_LARGE:
+        return gettext(
+            "This file is %(size)s MB; the limit is %(limit)s MB. Save it as PNG or as a "
+            "high-quality JPEG, or reduce its dimensions, and upload it again.",
+            size=_megabytes(p["size"]),
+            limit=_megabytes(p["limit"]),
+        )
+    if code == UNSUPPORTED_FORMAT:
+        return gettext(
+            "This file is in %(detected)s format, which we cannot use for printing. "
+            "Save it as %(accepted)s and upload it again.",
+            detected=format_name(p["detected"]),
+            accepted=accepted,
+        )
+    if code == NOT_AN_IMAGE:
+        return gettext(
+            "We could not recognise this file as an image. Upload a %(accepted)s file.",
+            accepted=accepted,
+        )
+    if code == SVG:
+        return gettext(
+            "This is an SVG (vector) file, which we do not accept for safety and print "
+            "consistency. Export it as a PNG at least %(minimum)d px on the long side and upload "
+            "that.",
+            minimum=p["minimum"],
+        )
+    if code == TEXT:
+        return gettext(
+            "This file contains text, not an image. Upload a %(accepted)s file.",
+            accepted=accepted,
+        )
+    if code == CORRUPT:
+        return gettext(
+            "This %(format)s file is damaged or incomplete (it may have been cut off while "
+            "downloading or exporting). Export it again from your design software and upload "
+            "the new file.",
+            format=format_name(p["format"]),
+        )
+    if code == ANIMATED:
+        return gettext(
+            "This %(format)s is animated, but a print is a single image. Save the frame you want "
+            "as a still PNG or JPEG and upload that.",
+            format=format_name(p["format"]),
+        )
+    if code == TOO_MANY_PIXELS and "width" in p:
+        return gettext(
+            "This image is %(width)d×%(height)d px (%(megapixels)d megapixels); the limit is "
+            "%(maximum)d megapixels. Scale it down and upload it again.",
+            width=p["width"],
+            height=p["height"],
+            megapixels=round(p["width"] * p["height"] / 1_000_000),
+            maximum=p["maximum"] // 1_000_000,
+        )
+    if code == TOO_MANY_PIXELS:
+        return gettext(
+            "This image has far more than the %(maximum)d megapixels we accept. Scale it down "
+            "and upload it again.",
+            maximum=p["maximum"] // 1_000_000,
+        )
+    if code == TOO_SMALL and p.get("product") == "poster":
+        return gettext(
+            "This image is %(width)d×%(height)d px; posters need at least %(minimum)d px on "
+            "the long side. Export it again at a larger size (enlarging a small image "
+            "afterwards makes a blurry print).",
+            width=p["width"],
+            height=p["height"],
+            minimum=p["minimum"],
+        )
+    if code == TOO_SMALL:
+        return gettext(
+            "This image is %(width)d×%(height)d px; tees need at least %(minimum)d px on the "
+            "long side. Export it again at a larger size (enlarging a small image afterwards "
+            "makes a blurry print).",
+            width=p["width"],
+            height=p["height"],
+            minimum=p["minimum"],
+        )
+    if code == BAD_ASPECT:
+        return gettext(
+            "This image is %(width)d×%(height)d px: its long side is %(ratio)s times its short "
+            "side, and we can print at most %(maximum)s times. Crop it, or add empty space "
+            "around it, and upload it again.",
+            width=p["width"],
+            height=p["height"],
+            ratio=format_decimal(p["ratio"], format="0.0", locale=_locale()),
+            maximum=format_decimal(p["maximum"], format="0.0", locale=_locale()),
+        )
+    raise AssertionError(f"no message for {code!r}")  # CODES and this function disagree
+
+
+# --- Content sniffing --------------------------------------------------------------------------
+# Used only after the allowed decoders refused a file, to tell the person what they uploaded.
+# Only magic numbers are compared: no decoder for a refused format ever parses the data.
+
+_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "PNG"),
+    (0, b"\xff\xd8\xff", "JPEG"),
+    (0, b"GIF87a", "GIF"),
+    (0, b"GIF89a", "GIF"),
+    (0, b"BM", "BMP"),
+    (0, b"II*\x00", "TIFF"),
+    (0, b"MM\x00*", "TIFF"),
+    (0, b"8BPS", "Photoshop (PSD)"),
+    (0, b"%PDF-", "PDF"),
+    (0, b"%!PS", "PostScript"),
+    (0, b"\xc5\xd0\xd3\xc6", "EPS"),
+    (0, b"\x00\x00\x01\x00", "ICO"),
+    (0, b"\xff\x0a", "JPEG XL"),
+    (4, b"JXL \r\n\x87\n", "JPEG XL"),
+    (4, b"jP  \r\n\x87\n", "JPEG 2000"),
+    (0, b"qoif", "QOI"),
+)
+_ISO_BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF"}
+
+
+def sniff(head: bytes) -> tuple[str, str | None]:
+    """Classify the first bytes of a file: ("image", name) | ("svg"|"text"|"unknown", None)."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image", "WEBP"
+    if head[4:8] == b"ftyp":
+        brand = _ISO_BRANDS.get(head[8:12])
+        if brand:
+            return "image", brand
+    for offset, magic, name in _MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            return "image", name
+    text = _as_text(head)
+    if text is None:
+        return "unknown", None
+    lowered = text.lstrip().lower()
+    if "<svg" in lowered[:4096]:
+        return "svg", None
+    return "text", None
+
+
+def _as_text(head: bytes) -> str | None:
+    sample = head[:8192]
+    if sample.startswith(b"\xef\xbb\xbf"):
+        sample = sample[3:]
+    if b"\x00" in sample:
+        return None
+    # The cut may split a multi-byte character; only the last 3 bytes may be invalid.
+    for trim in range(4):
+        try:
+            return sample[: len(sample) - trim].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return None

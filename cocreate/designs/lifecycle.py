@@ -1,0 +1,191 @@
+"""A design's life: the allowed transitions and one function per transition.
+
+Every change goes through `_move`, which checks the current state against the table, records an
+audit row and leaves the notification to the caller's transaction (sent after commit).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cocreate.accounts.models import User
+from cocreate.core.db import now_utc
+from cocreate.core.mail import send_mail
+from cocreate.designs.models import Design, DesignState, DesignTransition
+
+S = DesignState
+
+#: from-state -> states it may move to.
+TRANSITIONS: dict[DesignState, frozenset[DesignState]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.VOTING, S.WITHDRAWN, S.REMOVED}),
+    S.SUBMITTED: frozenset({S.VOTING, S.REJECTED, S.WITHDRAWN, S.REMOVED}),
+    S.VOTING: frozenset({S.CLOSED, S.WITHDRAWN, S.REMOVED}),
+    S.CLOSED: frozenset({S.APPROVED, S.DECLINED, S.REMOVED}),
+    S.APPROVED: frozenset({S.ON_SALE, S.REMOVED}),
+    S.ON_SALE: frozenset({S.RETIRED, S.REMOVED}),
+    S.RETIRED: frozenset({S.REMOVED}),
+    S.REJECTED: frozenset({S.REMOVED}),
+    S.DECLINED: frozenset({S.REMOVED}),
+    S.WITHDRAWN: frozenset({S.REMOVED}),
+    S.REMOVED: frozenset(),
+}
+
+#: States the designer may still edit the design in.
+EDITABLE = frozenset({S.DRAFT})
+MAX_REASON = 2000
+
+
+class InvalidTransition(Exception):
+    """The design is not in a state that allows this change; `str()` is a user message."""
+
+
+class NotAllowed(Exception):
+    """The person is not allowed to make this change."""
+
+
+def _move(
+    session: Session,
+    design: Design,
+    to: DesignState,
+    actor: User | None,
+    reason: str = "",
+    *,
+    at: datetime | None = None,
+) -> DesignTransition:
+    # Lock the row so two staff members (or a staff member and the close job) cannot both move
+    # the same design; the state is re-read under the lock.
+    session.execute(select(Design.id).where(Design.id == design.id).with_for_update())
+    session.refresh(design, attribute_names=["state"])
+    if to not in TRANSITIONS[design.state]:
+        raise InvalidTransition(
+            _(
+                "This design is %(state)s, so this cannot be done any more.",
+                state=state_label(design.state),
+            )
+        )
+    row = DesignTransition(
+        design_id=design.id,
+        actor_id=actor.id if actor else None,
+        from_state=design.state,
+        to_state=to,
+        reason=reason.strip(),
+        created_at=at or now_utc(),
+    )
+    design.state = to
+    if reason:
+        design.state_reason = reason.strip()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _owner(design: Design, actor: User) -> None:
+    if design.designer_id != actor.id:
+        raise NotAllowed
+
+
+def _staff(actor: User) -> None:
+    if not actor.is_staff:
+        raise NotAllowed
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidTransition(_("Please give a reason: the designer will read it."))
+    if len(reason) > MAX_REASON:
+        raise InvalidTransition(
+            _("Please keep the reason to %(max)d characters at most.", max=MAX_REASON)
+        )
+    return reason
+
+
+def _open_voting(session: Session, design: Design, actor: User | None) -> None:
+    now = now_utc()
+    _move(session, design, S.VOTING, actor, at=now)
+    design.published_at = now
+    design.voting_ends_at = now + timedelta(days=current_app.config["VOTING_DAYS"])
+
+
+def submit(session: Session, design: Design, actor: User) -> None:
+    """Draft → submitted (screening on) or straight to voting (screening off)."""
+    _owner(design, actor)
+    if not actor.is_verified:
+        raise InvalidTransition(_("Please confirm your email address before submitting a design."))
+    if current_app.config["SCREENING"]:
+        _move(session, design, S.SUBMITTED, actor)
+    else:
+        _open_voting(session, design, actor)
+        _notify(session, design, "design_voting_open")
+    design.submitted_at = now_utc()
+
+
+def withdraw(session: Session, design: Design, actor: User) -> None:
+    _owner(design, actor)
+    _move(session, design, S.WITHDRAWN, actor)
+
+
+def accept_screening(session: Session, design: Design, actor: User) -> None:
+    """Submitted → voting, by staff."""
+    _staff(actor)
+    if design.state is not S.SUBMITTED:
+        raise InvalidTransition(_("Only submitted designs can be opened to voting."))
+    _open_voting(session, design, actor)
+    _notify(session, design, "design_voting_open")
+
+
+def reject_screening(session: Session, design: Design, actor: User, reason: str) -> None:
+    _staff(actor)
+    if design.state is not S.SUBMITTED:
+        raise InvalidTransition(_("Only submitted designs can be rejected at screening."))
+    _move(session, design, S.REJECTED, actor, _reason(reason))
+    _notify(session, design, "design_rejected")
+
+
+def remove(session: Session, design: Design, actor: User, reason: str) -> None:
+    """Any state → removed, by staff, with a reason; its votes stop counting."""
+    _staff(actor)
+    _move(session, design, S.REMOVED, actor, _reason(reason))
+    _notify(session, design, "design_removed")
+
+
+def close_voting(session: Session, design: Design, *, at: datetime | None = None) -> None:
+    """Voting → closed when the window has ended (system, no actor)."""
+    at = at or now_utc()
+    if design.voting_ends_at is None or design.voting_ends_at > at:
+        raise InvalidTransition(_("The voting window of this design has not ended yet."))
+    _move(session, design, S.CLOSED, None, at=at)
+
+
+def _notify(session: Session, design: Design, template: str) -> None:
+    designer = session.get_one(User, design.designer_id)
+    send_mail(
+        template,
+        to=designer.email,
+        locale=designer.locale,
+        user=designer,
+        design=design,
+        link=url_for("designs.detail", design_id=design.id, _external=True),
+    )
+
+
+def state_label(state: DesignState) -> str:
+    labels = {
+        S.DRAFT: _("draft"),
+        S.SUBMITTED: _("waiting for screening"),
+        S.VOTING: _("open to votes"),
+        S.CLOSED: _("voting closed"),
+        S.APPROVED: _("approved for production"),
+        S.DECLINED: _("declined"),
+        S.ON_SALE: _("on sale"),
+        S.RETIRED: _("retired"),
+        S.REJECTED: _("rejected at screening"),
+        S.WITHDRAWN: _("withdrawn"),
+        S.REMOVED: _("removed"),
+    }
+    return labels[state]

@@ -1,0 +1,177 @@
+"""Designs: the artwork a designer submits, its products, tags, mockups and state history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cocreate.accounts.models import User
+from cocreate.core.db import Base, now_utc
+from cocreate.core.enums import enum_column
+
+
+class DesignState(StrEnum):
+    #: Being prepared; only the designer sees it.
+    DRAFT = "draft"
+    #: Waiting for staff screening.
+    SUBMITTED = "submitted"
+    #: Open to community votes until `voting_ends_at`.
+    VOTING = "voting"
+    #: The voting window ended; waiting for staff review.
+    CLOSED = "closed"
+    #: Staff approved a production run.
+    APPROVED = "approved"
+    #: Staff declined it after review (reason shown to the designer).
+    DECLINED = "declined"
+    #: Produced and for sale.
+    ON_SALE = "on_sale"
+    #: No longer sold.
+    RETIRED = "retired"
+    #: Refused at screening (reason shown to the designer).
+    REJECTED = "rejected"
+    #: Taken back by the designer.
+    WITHDRAWN = "withdrawn"
+    #: Taken down by staff (reason recorded); its votes stop counting.
+    REMOVED = "removed"
+
+
+#: States anyone may see; the others are visible to the designer and staff only.
+PUBLIC_STATES = frozenset(
+    {
+        DesignState.VOTING,
+        DesignState.CLOSED,
+        DesignState.APPROVED,
+        DesignState.ON_SALE,
+        DesignState.RETIRED,
+    }
+)
+
+
+class Product(StrEnum):
+    TEE = "tee"
+    POSTER = "poster"
+
+
+design_tags = Table(
+    "design_tags",
+    Base.metadata,
+    Column("design_id", ForeignKey("designs.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-case slug, also used in the tag page's URL.
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+
+class Design(Base):
+    __tablename__ = "designs"
+    __table_args__ = (
+        CheckConstraint("vote_count >= 0", name="vote_count_positive"),
+        CheckConstraint("score_sum >= 0", name="score_sum_positive"),
+        Index("ix_designs_state_voting_ends_at", "state", "voting_ends_at"),
+        Index("ix_designs_state_published_at", "state", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    designer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[DesignState] = mapped_column(
+        enum_column(DesignState, "design_state"), default=DesignState.DRAFT
+    )
+    #: Why it was last rejected, declined or removed; shown to the designer.
+    state_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+    submitted_at: Mapped[datetime | None]
+    #: When voting opened: the gallery's "newest" order.
+    published_at: Mapped[datetime | None]
+    voting_ends_at: Mapped[datetime | None]
+
+    #: Storage keys of the print master and its web derivatives.
+    original_key: Mapped[str] = mapped_column(String(255))
+    thumb_webp_key: Mapped[str] = mapped_column(String(255))
+    thumb_jpeg_key: Mapped[str] = mapped_column(String(255))
+    gallery_webp_key: Mapped[str] = mapped_column(String(255))
+    gallery_jpeg_key: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int]
+    height: Mapped[int]
+
+    #: Denormalised vote counters, updated atomically in SQL by the voting module.
+    vote_count: Mapped[int] = mapped_column(default=0)
+    score_sum: Mapped[int] = mapped_column(default=0)
+
+    designer: Mapped[User] = relationship(lazy="raise_on_sql")
+    tags: Mapped[list[Tag]] = relationship(secondary=design_tags, order_by=Tag.name)
+    products: Mapped[list[DesignProduct]] = relationship(
+        cascade="all, delete-orphan", order_by="DesignProduct.product"
+    )
+    mockups: Mapped[list[Mockup]] = relationship(
+        cascade="all, delete-orphan", order_by="Mockup.position"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in PUBLIC_STATES
+
+    @property
+    def product_set(self) -> set[Product]:
+        return {p.product for p in self.products}
+
+
+class DesignProduct(Base):
+    __tablename__ = "design_products"
+
+    design_id: Mapped[int] = mapped_column(
+        ForeignKey("designs.id", ondelete="CASCADE"), primary_key=True
+    )
+    product: Mapped[Product] = mapped_column(enum_column(Product, "product"), primary_key=True)
+
+
+class Mockup(Base):
+    """The design on one product in one garment colour (colour is empty for posters)."""
+
+    __tablename__ = "mockups"
+    __table_args__ = (UniqueConstraint("design_id", "product", "colour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    design_id: Mapped[int] = mapped_column(ForeignKey("designs.id", ondelete="CASCADE"))
+    product: Mapped[Product] = mapped_column(enum_column(Product, "product"))
+    colour: Mapped[str] = mapped_column(String(32), default="")
+    key: Mapped[str] = mapped_column(String(255))
+    #: Display order on the design page.
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class DesignTransition(Base):
+    """Audit trail: one row per state change."""
+
+    __tablename__ = "design_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    design_id: Mapped[int] = mapped_column(ForeignKey("designs.id", ondelete="CASCADE"), index=True)
+    #: None when the system made the change (e.g. the voting window closed).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_state: Mapped[DesignState] = mapped_column(enum_column(DesignState, "from_state"))
+    to_state: Mapped[DesignState] = mapped_column(enum_column(DesignState, "to_state"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,176 @@
+"""Creating and editing designs: validation of the fields, the artwork pipeline, mockups."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cocreate.accounts.models import User
+from cocreate.core.storage import Storage
+from cocreate.designs.artwork import ArtworkLimits, process_artwork, store_artwork
+from cocreate.designs.lifecycle import EDITABLE, InvalidTransition, NotAllowed
+from cocreate.designs.mockups import render_all_mockups
+from cocreate.designs.models import Design, DesignProduct, Mockup, Product, Tag
+
+MAX_TAGS = 8
+TAG_RE = re.compile(r"[^\w-]+", re.UNICODE)
+
+
+class DesignError(Exception):
+    """A problem the designer can fix; `str()` is a translated sentence."""
+
+
+@dataclass
+class DesignFields:
+    title: str
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    products: set[Product] = field(default_factory=lambda: {Product.TEE})
+
+
+def slugify_tag(raw: str) -> str:
+    text = unicodedata.normalize("NFC", raw).strip().lower().lstrip("#")
+    return TAG_RE.sub("-", text).strip("-")[:40]
+
+
+def parse_tags(raw: str | Iterable[str]) -> list[str]:
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    tags: list[str] = []
+    for part in parts:
+        slug = slugify_tag(part)
+        if slug and slug not in tags:
+            tags.append(slug)
+    if len(tags) > MAX_TAGS:
+        raise DesignError(_("Use at most %(max)d tags.", max=MAX_TAGS))
+    return tags
+
+
+def artwork_limits(products: Iterable[Product]) -> ArtworkLimits:
+    """The strictest print size among the chosen products applies."""
+    config = current_app.config
+    minimums = {
+        Product.TEE: config["MIN_LONG_SIDE_TEE"],
+        Product.POSTER: config["MIN_LONG_SIDE_POSTER"],
+    }
+    chosen = set(products) or {Product.TEE}
+    strictest = max(chosen, key=lambda p: minimums[p])
+    return ArtworkLimits(
+        max_bytes=config["MAX_CONTENT_LENGTH"],
+        max_pixels=config["ARTWORK_MAX_PIXELS"],
+        min_long_side=minimums[strictest],
+        max_aspect=float(config["ARTWORK_MAX_ASPECT"]),
+        product=strictest.value,
+    )
+
+
+def _tags(session: Session, names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _check_fields(fields: DesignFields) -> None:
+    if not fields.title.strip():
+        raise DesignError(_("Give your design a title."))
+    if not fields.products:
+        raise DesignError(_("Choose at least one product for your design."))
+
+
+def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[Product]) -> None:
+    """Validate, normalise and store the artwork, then draw the mockups (raises ArtworkError)."""
+    processed = process_artwork(data, artwork_limits(products))
+    keys = store_artwork(processed, storage)
+    mockup_keys = render_all_mockups(processed.original_png, storage)
+    design.original_key = keys["original"]
+    design.thumb_webp_key = keys["thumb_webp"]
+    design.thumb_jpeg_key = keys["thumb_jpeg"]
+    design.gallery_webp_key = keys["gallery_webp"]
+    design.gallery_jpeg_key = keys["gallery_jpeg"]
+    design.width, design.height = processed.width, processed.height
+    design.mockups = [
+        Mockup(
+            product=Product(kind.partition(":")[0]),
+            colour=kind.partition(":")[2],
+            key=key,
+            position=index,
+        )
+        for index, (kind, key) in enumerate(mockup_keys.items())
+    ]
+
+
+def create_design(
+    session: Session, storage: Storage, designer: User, fields: DesignFields, artwork: bytes
+) -> Design:
+    """A new draft. The artwork is checked before anything is stored or written."""
+    _check_fields(fields)
+    design = Design(
+        designer_id=designer.id, title=fields.title.strip(), description=fields.description.strip()
+    )
+    _apply_artwork(design, artwork, storage, fields.products)
+    design.products = [DesignProduct(product=p) for p in sorted(fields.products)]
+    design.tags = _tags(session, fields.tags)
+    session.add(design)
+    session.flush()
+    return design
+
+
+def update_design(
+    session: Session,
+    storage: Storage,
+    design: Design,
+    actor: User,
+    fields: DesignFields,
+    artwork: bytes | None = None,
+) -> None:
+    if design.designer_id != actor.id:
+        raise NotAllowed
+    if design.state not in EDITABLE:
+        raise InvalidTransition(_("Only drafts can be edited."))
+    _check_fields(fields)
+    if artwork:
+        _apply_artwork(design, artwork, storage, fields.products)
+    elif fields.products - design.product_set:
+        # A newly chosen product may need a larger print than the stored artwork has.
+        limits = artwork_limits(fields.products)
+        if max(design.width, design.height) < limits.min_long_side:
+            raise DesignError(
+                _(
+                    "This artwork is %(width)d×%(height)d px; %(product)s need at least "
+                    "%(minimum)d px on the long side. Upload a larger file to add this product.",
+                    width=design.width,
+                    height=design.height,
+                    product=product_plural(Product(limits.product)),
+                    minimum=limits.min_long_side,
+                )
+            )
+    design.title = fields.title.strip()
+    design.description = fields.description.strip()
+    design.tags = _tags(session, fields.tags)
+    wanted = fields.products
+    design.products = [p for p in design.products if p.product in wanted] + [
+        DesignProduct(product=p) for p in sorted(wanted - design.product_set)
+    ]
+    session.flush()
+
+
+def product_label(product: Product) -> str:
+    return {Product.TEE: _("T-shirt"), Product.POSTER: _("Poster")}[product]
+
+
+def product_plural(product: Product) -> str:
+    return {Product.TEE: _("tees"), Product.POSTER: _("posters")}[product]

@@ -1,0 +1,78 @@
+"""Staff screening and moderation of designs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cocreate.accounts.auth import staff_required
+from cocreate.core import db
+from cocreate.designs import lifecycle, queries
+from cocreate.designs.forms import ReasonForm
+from cocreate.designs.models import Design
+
+bp = Blueprint("design_staff", __name__, template_folder="templates", url_prefix="/staff")
+
+
+def _design(design_id: int) -> Design:
+    design = queries.get_design(db.session(), design_id)
+    if design is None:
+        abort(404)
+    return design
+
+
+@bp.get("/screening")
+@staff_required
+def screening() -> ResponseReturnValue:
+    designs = queries.screening_queue(db.session())
+    return render_template("designs/screening.html", designs=designs, form=ReasonForm())
+
+
+@bp.post("/designs/<int:design_id>/accept")
+@staff_required
+def accept(design_id: int) -> ResponseReturnValue:
+    design = _design(design_id)
+    try:
+        lifecycle.accept_screening(db.session(), design, current_user)
+    except lifecycle.InvalidTransition as error:
+        flash(str(error), "error")
+    else:
+        flash(_("“%(title)s” is open to votes.", title=design.title), "success")
+    return redirect(url_for("design_staff.screening"))
+
+
+@bp.post("/designs/<int:design_id>/reject")
+@staff_required
+def reject(design_id: int) -> ResponseReturnValue:
+    design = _design(design_id)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise lifecycle.InvalidTransition(_("Please give a reason: the designer will read it."))
+        lifecycle.reject_screening(db.session(), design, current_user, form.reason.data or "")
+    except lifecycle.InvalidTransition as error:
+        flash(str(error), "error")
+    else:
+        flash(
+            _("“%(title)s” is rejected; the designer has been told why.", title=design.title),
+            "info",
+        )
+    return redirect(url_for("design_staff.screening"))
+
+
+@bp.post("/designs/<int:design_id>/remove")
+@staff_required
+def remove(design_id: int) -> ResponseReturnValue:
+    design = _design(design_id)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise lifecycle.InvalidTransition(_("Please give a reason: the designer will read it."))
+        lifecycle.remove(db.session(), design, current_user, form.reason.data or "")
+    except lifecycle.InvalidTransition as error:
+        flash(str(error), "error")
+    else:
+        flash(_("“%(title)s” is removed.", title=design.title), "info")
+    return redirect(url_for("designs.detail", design_id=design.id))

@@ -1,0 +1,246 @@
+"""Designer and visitor pages: gallery, design page, submission and the designer's own designs."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from cocreate.core import db
+from cocreate.designs import lifecycle, queries, services
+from cocreate.designs.artwork_errors import ArtworkError
+from cocreate.designs.forms import DesignForm
+from cocreate.designs.mockups import GARMENT_COLOURS
+from cocreate.designs.models import Design, Product
+
+bp = Blueprint("designs", __name__, template_folder="templates")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _design_or_404(design_id: int) -> Design:
+    design = queries.get_design(db.session(), design_id)
+    if design is None:
+        abort(404)
+    if design.is_public:
+        return design
+    user = current_user
+    if user.is_authenticated and (user.id == design.designer_id or user.is_staff):
+        return design
+    abort(404)  # not 403: do not reveal that a private design exists
+
+
+def _own_design(design_id: int) -> Design:
+    design = _design_or_404(design_id)
+    if design.designer_id != current_user.id:
+        abort(403)
+    return design
+
+
+@bp.get("/gallery")
+def gallery() -> ResponseReturnValue:
+    return _gallery_page(tag=None)
+
+
+@bp.get("/tags/<tag>")
+def tag(tag: str) -> ResponseReturnValue:
+    return _gallery_page(tag=services.slugify_tag(tag))
+
+
+def _gallery_page(tag: str | None) -> ResponseReturnValue:
+    try:
+        view = queries.GalleryView(request.args.get("view", queries.GalleryView.VOTING))
+    except ValueError:
+        view = queries.GalleryView.VOTING
+    search = request.args.get("q", "").strip()[:100]
+    page_number = request.args.get("page", 1, type=int) or 1
+    session = db.session()
+    page = queries.gallery(session, view, search=search, tag=tag, page=page_number)
+    return render_template(
+        "designs/gallery.html",
+        page=page,
+        view=view,
+        views=queries.GalleryView,
+        q=search,
+        tag=tag,
+        tags=queries.popular_tags(session),
+    )
+
+
+def colour_names() -> dict[str, str]:
+    names = {
+        "white": _("white"),
+        "black": _("black"),
+        "heather-grey": _("heather grey"),
+        "navy": _("navy"),
+        "red": _("red"),
+        "forest-green": _("forest green"),
+    }
+    return {slug: names.get(slug, slug) for slug in GARMENT_COLOURS}
+
+
+@bp.get("/designs/<int:design_id>")
+def detail(design_id: int) -> ResponseReturnValue:
+    design = _design_or_404(design_id)
+    chosen = request.args.get("colour", "white")
+    if chosen not in GARMENT_COLOURS:
+        chosen = "white"
+    return render_template(
+        "designs/detail.html",
+        design=design,
+        colour=chosen,
+        colour_names=colour_names(),
+        days_left=queries.voting_days_left(design),
+        Product=Product,
+    )
+
+
+def _fields(form: DesignForm) -> services.DesignFields:
+    return services.DesignFields(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        tags=services.parse_tags(form.tags.data or ""),
+        products={Product(p) for p in form.products.data or []},
+    )
+
+
+def _form_failure(form: DesignForm, template: str, **context: object) -> ResponseReturnValue:
+    if _wants_json():
+        errors = {
+            name: [str(e) for e in field.errors]
+            for name, field in form._fields.items()
+            if field.errors
+        }
+        return jsonify(errors=errors, form_errors=[str(e) for e in form.form_errors]), 422
+    return render_template(
+        template, form=form, **context
+    ), 422 if form.errors or form.form_errors else 200
+
+
+def _read_upload(form: DesignForm) -> bytes | None:
+    upload = form.artwork.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    return upload.read()
+
+
+@bp.route("/designs/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    form = DesignForm()
+    if form.validate_on_submit():
+        data = _read_upload(form)
+        try:
+            if data is None:
+                raise services.DesignError(_("Choose an artwork file to upload."))
+            design = services.create_design(
+                db.session(),
+                current_app.extensions["cocreate.storage"],
+                current_user,
+                _fields(form),
+                data,
+            )
+        except ArtworkError as error:
+            form.artwork.errors = [*form.artwork.errors, error.message]
+        except services.DesignError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(
+                _(
+                    "Your draft “%(title)s” is saved. Check the mockups, then submit it.",
+                    title=design.title,
+                ),
+                "success",
+            )
+            target = url_for("designs.detail", design_id=design.id)
+            return jsonify(redirect=target) if _wants_json() else redirect(target)
+    return _form_failure(form, "designs/edit.html", design=None)
+
+
+@bp.route("/designs/<int:design_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(design_id: int) -> ResponseReturnValue:
+    design = _own_design(design_id)
+    if design.state not in lifecycle.EDITABLE:
+        flash(_("Only drafts can be edited."), "error")
+        return redirect(url_for("designs.detail", design_id=design.id))
+    form = DesignForm(obj=design)
+    if request.method == "GET":
+        form.tags.data = ", ".join(t.name for t in design.tags)
+        form.products.data = [p.product.value for p in design.products]
+    if form.validate_on_submit():
+        try:
+            services.update_design(
+                db.session(),
+                current_app.extensions["cocreate.storage"],
+                design,
+                current_user,
+                _fields(form),
+                _read_upload(form),
+            )
+        except ArtworkError as error:
+            form.artwork.errors = [*form.artwork.errors, error.message]
+        except (services.DesignError, lifecycle.InvalidTransition) as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("Your changes are saved."), "success")
+            target = url_for("designs.detail", design_id=design.id)
+            return jsonify(redirect=target) if _wants_json() else redirect(target)
+    return _form_failure(form, "designs/edit.html", design=design)
+
+
+@bp.post("/designs/<int:design_id>/submit")
+@login_required
+def submit(design_id: int) -> ResponseReturnValue:
+    design = _own_design(design_id)
+    try:
+        lifecycle.submit(db.session(), design, current_user)
+    except lifecycle.InvalidTransition as error:
+        flash(str(error), "error")
+        return redirect(url_for("designs.detail", design_id=design.id)), 303
+    if current_app.config["SCREENING"]:
+        flash(_("Submitted! Our team will screen it shortly; we will email you."), "success")
+    else:
+        flash(
+            ngettext(
+                "Submitted! Voting is open for %(num)d day.",
+                "Submitted! Voting is open for %(num)d days.",
+                current_app.config["VOTING_DAYS"],
+            ),
+            "success",
+        )
+    return redirect(url_for("designs.detail", design_id=design.id))
+
+
+@bp.post("/designs/<int:design_id>/withdraw")
+@login_required
+def withdraw(design_id: int) -> ResponseReturnValue:
+    design = _own_design(design_id)
+    try:
+        lifecycle.withdraw(db.session(), design, current_user)
+    except lifecycle.InvalidTransition as error:
+        flash(str(error), "error")
+    else:
+        flash(_("“%(title)s” is withdrawn.", title=design.title), "info")
+    return redirect(url_for("designs.mine"))
+
+
+@bp.get("/my/designs")
+@login_required
+def mine() -> ResponseReturnValue:
+    designs = queries.designs_of(db.session(), current_user.id, public_only=False)
+    return render_template("designs/mine.html", designs=designs)

@@ -1,0 +1,120 @@
+// Artwork upload: drag-and-drop, a preview before upload, and a progress bar.
+// Without this script the form posts as a plain multipart form and works the same.
+"use strict";
+
+(() => {
+  const form = document.querySelector("form[data-upload-form]");
+  if (!form) return;
+  const input = form.querySelector("input[type=file]");
+  const zone = form.querySelector("[data-dropzone]");
+  const preview = form.querySelector("[data-preview]");
+  const info = form.querySelector("[data-file-info]");
+  const progress = form.querySelector("[data-progress]");
+  const bar = form.querySelector("[data-progress-bar]");
+  const text = form.querySelector("[data-progress-text]");
+  const jsError = form.querySelector("[data-js-error]");
+  const maxBytes = Number(form.dataset.maxBytes);
+  const megabytes = (n) => (n / 1048576).toFixed(1);
+  let previewUrl = null;
+
+  const showError = (message) => {
+    jsError.textContent = message;
+    jsError.hidden = !message;
+  };
+
+  const showFile = (file) => {
+    showError("");
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    if (!file) { preview.hidden = true; info.textContent = ""; return; }
+    if (file.size > maxBytes) {
+      showError(form.dataset.msgTooLarge.replace("{size}", megabytes(file.size)).replace("{limit}", megabytes(maxBytes)));
+    }
+    previewUrl = URL.createObjectURL(file);
+    preview.src = previewUrl;
+    preview.hidden = false;
+    preview.onload = () => {
+      info.textContent = `${file.name} · ${preview.naturalWidth}×${preview.naturalHeight} px · ${megabytes(file.size)} MB`;
+    };
+    preview.onerror = () => { preview.hidden = true; info.textContent = file.name; };
+  };
+
+  input.addEventListener("change", () => showFile(input.files[0]));
+  ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (event) => {
+    event.preventDefault();
+    zone.classList.add("dragging");
+  }));
+  ["dragleave", "drop"].forEach((type) => zone.addEventListener(type, () => zone.classList.remove("dragging")));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (!event.dataTransfer.files.length) return;
+    input.files = event.dataTransfer.files;
+    showFile(input.files[0]);
+  });
+
+  const clearFieldErrors = () => {
+    form.querySelectorAll(".js-field-error").forEach((node) => node.remove());
+  };
+
+  const showFieldErrors = (payload) => {
+    clearFieldErrors();
+    const messages = [...(payload.form_errors || [])];
+    Object.entries(payload.errors || {}).forEach(([name, errors]) => {
+      const field = form.querySelector(`[name="${name}"]`);
+      const holder = field ? field.closest(".field, .upload-zone, fieldset") : null;
+      if (!holder) { messages.push(...errors); return; }
+      const box = document.createElement("div");
+      box.className = "error js-field-error";
+      box.setAttribute("role", "alert");
+      errors.forEach((message) => {
+        const p = document.createElement("p");
+        p.textContent = message;
+        box.appendChild(p);
+      });
+      holder.appendChild(box);
+    });
+    showError(messages.join(" "));
+  };
+
+  form.addEventListener("submit", (event) => {
+    if (!window.FormData || !window.XMLHttpRequest) return;
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action || window.location.href);
+    request.setRequestHeader("Accept", "application/json");
+    request.responseType = "json";
+    progress.hidden = false;
+    bar.value = 0;
+    button.disabled = true;
+    showError("");
+    request.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable) return;
+      const percent = Math.round((e.loaded / e.total) * 100);
+      bar.value = percent;
+      // The template gives "99%" formatted for the page's language; swap in the real number.
+      const formatted = form.dataset.percentSample.replace("99", String(percent));
+      text.textContent = form.dataset.msgUploading.replace("{percent}", formatted);
+    });
+    request.upload.addEventListener("load", () => {
+      bar.removeAttribute("value");  // indeterminate while the server works
+      text.textContent = form.dataset.msgProcessing;
+    });
+    request.addEventListener("load", () => {
+      button.disabled = false;
+      const payload = request.response || {};
+      if (request.status < 300 && payload.redirect) {
+        window.location.assign(payload.redirect);
+        return;
+      }
+      progress.hidden = true;
+      if (payload.errors || payload.form_errors) showFieldErrors(payload);
+      else showError(payload.message || form.dataset.msgFailed);
+    });
+    request.addEventListener("error", () => {
+      button.disabled = false;
+      progress.hidden = true;
+      showError(form.dataset.msgFailed);
+    });
+    request.send(new FormData(form));
+  });
+})();
