@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cocreate.core import db
+from cocreate.core.i18n import format_megabytes
 
 PAGES = {
     400: (
@@ -53,7 +55,16 @@ def render_error(code: int, message: str | None = None) -> tuple[str | dict[str,
 
 def _http_error(error: HTTPException) -> tuple[str | dict[str, object], int]:
     code = error.code or 500
+    if code == 413:
+        return render_error(413, _too_large_message())
     return render_error(code if code in PAGES else 500)
+
+
+def _too_large_message() -> str:
+    return gettext(
+        "The file you sent is larger than the %(limit)s MB we accept. Please send a smaller file.",
+        limit=format_megabytes(current_app.config["MAX_CONTENT_LENGTH"]),
+    )
 
 
 def _csrf_error(_error: CSRFError) -> tuple[str | dict[str, object], int]:

@@ -72,6 +72,11 @@ def format_number(value: int | Decimal) -> str:
     return babel_numbers.format_decimal(value, locale=_locale())
 
 
+def format_megabytes(size: int) -> str:
+    """A byte count in megabytes (MiB, as upload limits are counted), one decimal."""
+    return babel_numbers.format_decimal(size / (1024 * 1024), format="#,##0.0", locale=_locale())
+
+
 def format_percent(value: Decimal | float, digits: int = 0) -> str:
     """`12.5%` in English, `12,5 %` in French: the locale's own pattern, with `digits` decimals."""
     locale = _locale()

@@ -47,6 +47,7 @@ from cocreate.demo.artwork_shapes import (
 
 WORK = 1000  # working canvas: detailed enough for a 2600 px print, cheap enough to draw in ~30 ms
 _FALLBACK_WORDS = ["GOOD VIBES", "STAY WILD", "BONJOUR", "NIGHT SHIFT", "SALUT LA COMPAGNIE"]
+_TAGLINES = ["SUPPLY CO.", "SOCIAL CLUB", "ÉDITION LIMITÉE", "MADE TOGETHER", "FAIT MAIN"]
 
 
 def _sunset(c: Ctx) -> Image.Image:
@@ -76,12 +77,8 @@ def _sunset(c: Ctx) -> Image.Image:
         for _ in range(3):  # a few birds, drawn as two strokes, in the sky beside the sun
             bx = (rng.choice([0.1, 0.7]) + rng.uniform(0, 0.2)) * s
             by, w = rng.uniform(0.08, 0.25) * s, s * 0.025
-            draw.line(
-                [(bx - w, by - w * 0.5), (bx, by), (bx + w, by - w * 0.5)],
-                fill=p.light,
-                width=max(2, s // 250),
-                joint="curve",
-            )
+            wings = [(bx - w, by - w * 0.5), (bx, by), (bx + w, by - w * 0.5)]
+            draw.line(wings, fill=p.light, width=max(2, s // 250), joint="curve")
     bar_colour = mix(acc[2], glow, 0.5)
     for k in range(5):
         w, h = r * (1.5 - k * 0.26), s * 0.014
@@ -97,11 +94,8 @@ def _mountains(c: Ctx) -> Image.Image:
     s, rng, p, acc = c.s, c.rng, c.pal, c.acc
     night = c.light_ink
     # night is really dusk: a warm glow at the horizon behind dark, shaded ridges
-    top, mid, bottom = (
-        (p.dark, acc[0], warmest(acc[:2]))
-        if night
-        else (mix(p.light, acc[2], 0.3), p.light, p.light)
-    )
+    day = (mix(p.light, acc[2], 0.3), p.light, p.light)
+    top, mid, bottom = (p.dark, acc[0], warmest(acc[:2])) if night else day
     img = gradient((s, s), [top, mid, bottom, bottom]).convert("RGBA")
     draw = ImageDraw.Draw(img)
     if night:
@@ -114,7 +108,7 @@ def _mountains(c: Ctx) -> Image.Image:
     layers = 4
     for i in range(layers):
         t = i / (layers - 1)
-        # aerial perspective: far ridges take the sky's colour (moonlit at night), near ones ink
+        # aerial perspective: far ridges lean towards the sky's colour, near ones to the ink
         far = mix(acc[0], p.dark, 0.15) if night else mix(acc[0], bottom, 0.55)
         colour = mix(far, front, t)
         pts = ridge(rng, s, s * (0.5 + 0.12 * i), s * (0.3 - 0.04 * i))
@@ -148,15 +142,12 @@ def _waves(c: Ctx) -> Image.Image:
         colour = blend(ramp, t)
         base = s * (0.4 + 0.095 * i)
         amp, wl, ph = s * rng.uniform(0.018, 0.035), s * rng.uniform(0.28, 0.5), rng.uniform(0, 6.3)
-        crest = [
-            (
-                x,
-                base
-                + amp * math.sin(x / wl * 2 * math.pi + ph)
-                + amp * 0.4 * math.sin(x / wl * 5.1 + ph * 2),
-            )
-            for x in range(-10, s + 11, 8)
+        xs = range(-10, s + 11, 8)  # two sines: a long swell with a choppier one on top
+        ys = [
+            amp * (math.sin(x / wl * 6.283 + ph) + 0.4 * math.sin(x / wl * 5.1 + ph * 2))
+            for x in xs
         ]
+        crest = [(x, base + y) for x, y in zip(xs, ys, strict=True)]
         draw.polygon([(-10, s + 10), *crest, (s + 10, s + 10)], fill=colour)
         draw.line(crest, fill=ground, width=max(3, s // 110), joint="curve")
     return emblem(c, img) if c.transparent else img
@@ -176,14 +167,12 @@ def _botanical(c: Ctx) -> Image.Image:
         ang = math.radians(-90 + (i - (stems - 1) / 2) * (110 / stems) + rng.uniform(-6, 6))
         length = s * rng.uniform(0.42, 0.6)
         bend = rng.uniform(-0.25, 0.25)
-        ts = [j / 12 for j in range(13)]
+        ts = [j / 12 for j in range(13)]  # a gently bending stem, as 13 points
         pts = [
-            (
-                base[0] + math.cos(ang + bend * t) * length * t,
-                base[1] + math.sin(ang + bend * t) * length * t,
-            )
+            (math.cos(ang + bend * t) * length * t, math.sin(ang + bend * t) * length * t)
             for t in ts
         ]
+        pts = [(base[0] + x, base[1] + y) for x, y in pts]
         colour = leaf_cols[i % len(leaf_cols)]
         draw.line(pts, fill=colour, width=max(3, s // 180), joint="curve")
         for j in range(3, 13, 2):  # leaf pairs, smaller towards the tip
@@ -212,9 +201,7 @@ def _retro_type(c: Ctx) -> Image.Image:
     rng.shuffle(stripes)
     for k, colour in enumerate(stripes):  # speed stripes behind the type
         y = s * (0.72 + 0.055 * k)
-        draw.rectangle(
-            (0 if not c.transparent else s * 0.08, y, s * 0.92, y + s * 0.04), fill=colour
-        )
+        draw.rectangle((s * 0.08 if c.transparent else 0, y, s * 0.92, y + s * 0.04), fill=colour)
     face = c.ink
     # the extrusion must separate from both the letters and the ground behind them
     shade = max(acc, key=lambda a: min(abs(lum(a) - lum(face)), abs(lum(a) - lum(c.ground))))
@@ -277,16 +264,10 @@ def _orbit(c: Ctx) -> Image.Image:
     tilt = math.radians(rng.uniform(-28, -12))
     line_ink = c.ink if c.transparent else p.light
     for k, (rx, ry) in enumerate([(s * 0.47, s * 0.2), (s * 0.43, s * 0.34)]):
-        draw.line(
-            ellipse_points(cx, cy, rx, ry, tilt * (1 - k * 2), n=160),
-            fill=line_ink,
-            width=max(2, s // 400),
-        )
-        t = rng.uniform(0, 2 * math.pi)
-        mx = cx + rx * math.cos(t) * math.cos(tilt) - ry * math.sin(t) * math.sin(tilt)
-        my = cy + rx * math.cos(t) * math.sin(tilt) + ry * math.sin(t) * math.cos(tilt)
-        mr = s * (0.03 - 0.01 * k)
-        draw.circle((mx, my), mr, fill=acc[2 - k])
+        orbit_tilt = tilt * (1 - k * 2)  # the two orbits cross
+        orbit = ellipse_points(cx, cy, rx, ry, orbit_tilt, n=160)
+        draw.line(orbit, fill=line_ink, width=max(2, s // 400))
+        draw.circle(rng.choice(orbit), s * (0.03 - 0.01 * k), fill=acc[2 - k])  # its moon
     rings = [(pr * 1.95, acc[2], s * 0.04), (pr * 1.6, acc[1], s * 0.018)]
 
     def ring_half(t0: float, t1: float) -> None:
@@ -301,9 +282,8 @@ def _orbit(c: Ctx) -> Image.Image:
     pd = ImageDraw.Draw(planet)
     for k in range(5):  # gas bands
         y = pr * (0.5 + 0.3 * k + rng.uniform(-0.05, 0.05))
-        pd.rectangle(
-            (0, y, 2 * pr, y + pr * rng.uniform(0.06, 0.14)), fill=mix(acc[k % 2], p.dark, 0.2)
-        )
+        band_h = pr * rng.uniform(0.06, 0.14)
+        pd.rectangle((0, y, 2 * pr, y + band_h), fill=mix(acc[k % 2], p.dark, 0.2))
     img.paste(planet, (round(cx - pr), round(cy - pr)), disc_mask(planet.size[0]))
     ring_half(0, math.pi)
     return img
@@ -317,91 +297,46 @@ def _badge(c: Ctx) -> Image.Image:
     cx = cy = s / 2
     if not c.transparent:  # sunburst behind the badge
         for k in range(24):
-            a0, a1 = k * math.pi / 12, (k + 0.5) * math.pi / 12
-            draw.polygon(
-                [
-                    (cx, cy),
-                    (cx + s * math.cos(a0), cy + s * math.sin(a0)),
-                    (cx + s * math.cos(a1), cy + s * math.sin(a1)),
-                ],
-                fill=mix(c.ground, acc[1], 0.12),
-            )
+            ray = [
+                (cx + s * math.cos(a), cy + s * math.sin(a))
+                for a in (k * 0.2618, k * 0.2618 + 0.13)
+            ]
+            draw.polygon([(cx, cy), *ray], fill=mix(c.ground, acc[1], 0.12))
     big = s * 0.44
     band = acc[0]
     inner_fill = c.ground if not c.transparent else acc[2]
     lettering = contrast(band, p.dark, p.light)
-    for r, fill in [
-        (big, c.ink),
-        (big - s * 0.014, band),
-        (big - s * 0.1, c.ink),
-        (big - s * 0.112, inner_fill),
-    ]:
-        draw.circle((cx, cy), r, fill=fill)
+    rings = [(0, c.ink), (0.014, band), (0.1, c.ink), (0.112, inner_fill)]  # outside in
+    for inset, fill in rings:
+        draw.circle((cx, cy), big - s * inset, fill=fill)
+    rim = big - s * 0.057  # lettering runs along the middle of the coloured band
     title = (c.title or rng.choice(_FALLBACK_WORDS)).upper()
-    text_on_circle(img, (cx, cy), big - s * 0.057, title, "serif", round(s * 0.068), lettering)
-    tagline = rng.choice(
-        ["SUPPLY CO.", "SOCIAL CLUB", "ÉDITION LIMITÉE", "MADE TOGETHER", "FAIT MAIN"]
-    )
-    text_on_circle(
-        img,
-        (cx, cy),
-        big - s * 0.057,
-        printable(f"★ {tagline} ★"),
-        "bold",
-        round(s * 0.045),
-        lettering,
-        top=False,
-    )
+    text_on_circle(img, (cx, cy), rim, title, "serif", round(s * 0.068), lettering)
+    tagline = printable(f"★ {rng.choice(_TAGLINES)} ★")
+    text_on_circle(img, (cx, cy), rim, tagline, "bold", round(s * 0.045), lettering, top=False)
     motif_ink = contrast(inner_fill, p.dark, p.light)
     icon = rng.choice(["peaks", "star", "sun"])
     if icon == "peaks":
-        draw.polygon(
-            [
-                (cx - s * 0.2, cy + s * 0.1),
-                (cx - s * 0.06, cy - s * 0.14),
-                (cx + s * 0.03, cy),
-                (cx + s * 0.09, cy - s * 0.08),
-                (cx + s * 0.2, cy + s * 0.1),
-            ],
-            fill=motif_ink,
-        )
+        peaks = [(-0.2, 0.1), (-0.06, -0.14), (0.03, 0), (0.09, -0.08), (0.2, 0.1)]
+        draw.polygon([(cx + s * x, cy + s * y) for x, y in peaks], fill=motif_ink)
     elif icon == "star":
         draw.polygon(star(cx, cy - s * 0.02, s * 0.16, s * 0.065), fill=motif_ink)
     else:
         draw.circle((cx, cy - s * 0.05), s * 0.1, fill=acc[1])
         for k in range(12):  # rays
             ca, sa = math.cos(k * math.pi / 6) * s, math.sin(k * math.pi / 6) * s
-            draw.line(
-                [
-                    (cx + ca * 0.13, cy - s * 0.05 + sa * 0.13),
-                    (cx + ca * 0.18, cy - s * 0.05 + sa * 0.18),
-                ],
-                fill=motif_ink,
-                width=s // 120,
-            )
+            ray = [(cx + ca * f, cy - s * 0.05 + sa * f) for f in (0.13, 0.18)]
+            draw.line(ray, fill=motif_ink, width=s // 120)
     # a ribbon across the lower half, its swallow-tail ends folded behind (drawn first)
     y0, y1, half, drop = cy + s * 0.09, cy + s * 0.17, s * 0.33, s * 0.02
     for side in (-1, 1):
         x, tip = cx + side * half, cx + side * (half + s * 0.07)
-        draw.polygon(
-            [
-                (tip, y0 + drop),
-                (x, y0 + drop),
-                (x, y1 + drop),
-                (tip, y1 + drop),
-                (tip - side * s * 0.03, (y0 + y1) / 2 + drop),
-            ],
-            fill=mix(acc[1], p.dark, 0.3),
-        )
+        notch = (tip - side * s * 0.03, (y0 + y1) / 2)
+        tail = [(tip, y0), (x, y0), (x, y1), (tip, y1), notch]
+        draw.polygon([(x, y + drop) for x, y in tail], fill=mix(acc[1], p.dark, 0.3))
     draw.rectangle((cx - half, y0, cx + half, y1), fill=acc[1])
-    caption(
-        draw,
-        f"EST. {rng.randint(1962, 2024)}",
-        (cx, (y0 + y1) / 2),
-        (s * 0.4, (y1 - y0) * 0.55),
-        contrast(acc[1], p.dark, p.light),
-        "bold",
-    )
+    label, label_ink = f"EST. {rng.randint(1962, 2024)}", contrast(acc[1], p.dark, p.light)
+    caption(draw, label, (cx, (y0 + y1) / 2), (s * 0.4, (y1 - y0) * 0.55), label_ink, "bold")
     return img
 
 
@@ -468,14 +403,8 @@ def generate_artwork(
         raise ValueError(f"unknown theme {theme!r}; expected one of {THEMES}")
     if size < 16 or not 0.25 <= aspect <= 4:
         raise ValueError("size must be >= 16 and aspect between 0.25 and 4")
-    ctx = Ctx(
-        rng=rng,
-        pal=rng.choice(PALETTES),
-        title=printable(title.strip()),
-        transparent=transparent,
-        light_ink=rng.random() < 0.5,
-        s=WORK,
-    )
+    palette, light_ink = rng.choice(PALETTES), rng.random() < 0.5
+    ctx = Ctx(rng, palette, printable(title.strip()), transparent, light_ink, s=WORK)
     art = _PAINTERS[theme](ctx)
     if aspect != 1.0:
         art = _frame(ctx, art, aspect)
@@ -493,13 +422,8 @@ def _frame(c: Ctx, art: Image.Image, aspect: float) -> Image.Image:
     if aspect > 1 and not c.transparent:
         page.alpha_composite(art, (0, 0))
         if c.title and h - c.s > c.s * 0.08:
-            caption(
-                ImageDraw.Draw(page),
-                c.title,
-                (w / 2, (c.s + h) / 2),
-                (w * 0.8, min((h - c.s) * 0.5, c.s * 0.1)),
-                c.ink,
-            )
+            box = (w * 0.8, min((h - c.s) * 0.5, c.s * 0.1))
+            caption(ImageDraw.Draw(page), c.title, (w / 2, (c.s + h) / 2), box, c.ink)
     else:
         page.alpha_composite(art, ((w - c.s) // 2, (h - c.s) // 2))
     return page

@@ -87,8 +87,8 @@ def blend(stops: Sequence[RGB], t: float) -> RGB:
     return mix(stops[k], stops[k + 1], pos - k)
 
 
-def rgba(c: RGB, alpha: int = 255) -> tuple[int, int, int, int]:
-    return (c[0], c[1], c[2], alpha)
+def rgba(c: RGB) -> tuple[int, int, int, int]:
+    return (c[0], c[1], c[2], 255)
 
 
 @dataclass
@@ -120,13 +120,10 @@ class Ctx:
         return Image.new("RGBA", (self.s, self.s), fill)
 
 
-def gradient(
-    size: tuple[int, int], stops: Sequence[RGB], *, radial: bool = False, horizontal: bool = False
-) -> Image.Image:
-    """Multi-stop RGB gradient: Pillow's 256-step L gradient, resized, coloured via 3 LUTs."""
+def gradient(size: tuple[int, int], stops: Sequence[RGB], *, radial: bool = False) -> Image.Image:
+    """Multi-stop RGB gradient (top to bottom, or centre outwards): Pillow's 256-step L
+    gradient, resized, coloured through one lookup table per channel: no numpy needed."""
     base = Image.radial_gradient("L") if radial else Image.linear_gradient("L")
-    if horizontal:
-        base = base.transpose(Image.Transpose.ROTATE_90)
     colours = [blend(stops, i / 255) for i in range(256)]
     grey = base.resize(size, Image.Resampling.BILINEAR)
     return Image.merge("RGB", [grey.point([col[ch] for col in colours]) for ch in range(3)])
@@ -265,11 +262,11 @@ def wrap_title(text: str, max_lines: int = 3) -> list[str]:
 
 
 def star(cx: float, cy: float, r_out: float, r_in: float, points: int = 5) -> list[Point]:
-    spikes = [
-        (r_out if i % 2 == 0 else r_in, -math.pi / 2 + i * math.pi / points)
-        for i in range(points * 2)
+    angles = [-math.pi / 2 + i * math.pi / points for i in range(points * 2)]
+    radii = [r_out, r_in] * points  # alternating tip and notch
+    return [
+        (cx + r * math.cos(a), cy + r * math.sin(a)) for r, a in zip(radii, angles, strict=True)
     ]
-    return [(cx + r * math.cos(a), cy + r * math.sin(a)) for r, a in spikes]
 
 
 def leaf(base: Point, length: float, width: float, angle: float) -> list[Point]:
@@ -358,16 +355,12 @@ def emblem(c: Ctx, art: Image.Image) -> Image.Image:
     ring = s * 0.016
     out = Image.new("RGBA", (s, s), CLEAR)
     # the ring is the same shape, a little larger, filled with ink underneath the art
-    out.paste(
-        rgba(c.ink),
-        (0, 0),
-        shape_mask(s, shape, (x0 - ring, y0 - ring, x0 + side + ring, y0 + side + ring)),
-    )
+    outer = (x0 - ring, y0 - ring, x0 + side + ring, y0 + side + ring)
+    out.paste(rgba(c.ink), (0, 0), shape_mask(s, shape, outer))
     out.paste(art, (0, 0), shape_mask(s, shape, (x0, y0, x0 + side, y0 + side)))
     if c.title:
-        caption(
-            ImageDraw.Draw(out), c.title, (s / 2, (y0 + side + s) / 2), (s * 0.84, s * 0.09), c.ink
-        )
+        centre = (s / 2, (y0 + side + s) / 2)
+        caption(ImageDraw.Draw(out), c.title, centre, (s * 0.84, s * 0.09), c.ink)
     return out
 
 
@@ -391,9 +384,8 @@ def paint_halftone(c: Ctx) -> Image.Image:
                 lit = 1 - min(1.0, math.hypot(u - lx, v - ly) / (big_r * 1.3))
                 tone = 0.3 + 0.7 * lit if c.light_ink else 1 - 0.75 * lit
             elif c.transparent:  # tee: a contained dot shadow under the sphere
-                tone = 0.75 * (
-                    1 - math.hypot((u - cx) / big_r / 0.95, (v - cy - big_r * 1.13) / (s * 0.05))
-                )
+                dist = math.hypot((u - cx) / big_r / 0.95, (v - cy - big_r * 1.13) / (s * 0.05))
+                tone = 0.75 * (1 - dist)
             else:  # poster: a dot floor fading in down the page
                 tone = (v - s * 0.72) / (s * 0.28) * 0.8
             r = step * 0.5 * tone
@@ -466,13 +458,8 @@ def paint_geometric(c: Ctx) -> Image.Image:
             continue  # tee: a round cluster of cubes
         band = int((cy / s + rng.uniform(-0.15, 0.15)) * len(hues))
         hue = hues[min(len(hues) - 1, max(0, band))]
-        v = [
-            (
-                cx + r * shrink * math.cos(math.radians(-90 + 60 * k)),
-                cy + r * shrink * math.sin(math.radians(-90 + 60 * k)),
-            )
-            for k in range(6)
-        ]
+        corners = [math.radians(-90 + 60 * k) for k in range(6)]  # top, then clockwise
+        v = [(cx + r * shrink * math.cos(a), cy + r * shrink * math.sin(a)) for a in corners]
         # shaded with palette colours, never by darkening (a darkened yellow turns olive)
         draw.polygon([(cx, cy), v[5], v[0], v[1]], fill=mix(hue, p.light, 0.5))
         draw.polygon([(cx, cy), v[1], v[2], v[3]], fill=p.dark)
@@ -493,11 +480,10 @@ def paint_memphis(c: Ctx) -> Image.Image:
         y = (row + 0.5 + rng.uniform(-0.25, 0.25)) * cell
         if c.transparent and math.hypot(x - s / 2, y - s / 2) > s * 0.46:
             continue  # tee: keep the confetti in a round cluster
-        if (
-            c.title
-            and abs(x - s / 2) < label_w / 2 + cell * 0.2
-            and (abs(y - s / 2) < label_h / 2 + cell * 0.3)
-        ):
+        near_label = abs(x - s / 2) < label_w / 2 + cell * 0.2 and (
+            abs(y - s / 2) < label_h / 2 + cell * 0.3
+        )
+        if c.title and near_label:
             continue  # leave room for the label
         colour = rng.choice([*acc, c.ink])
         size = cell * rng.uniform(0.28, 0.42) * (1.2 if c.transparent else 1.0)
@@ -505,22 +491,14 @@ def paint_memphis(c: Ctx) -> Image.Image:
         ang = rng.uniform(0, math.pi)
         if kind in ("squiggle", "zigzag"):
             steps = 24 if kind == "squiggle" else 6
-            line = [
-                (
-                    (k / steps - 0.5) * 2 * size,
-                    size * 0.25 * math.sin(k / steps * 4 * math.pi)
-                    if kind == "squiggle"
-                    else size * 0.22 * (1 if k % 2 else -1),
-                )
-                for k in range(steps + 1)
-            ]
+            us = [(k / steps - 0.5) * 2 * size for k in range(steps + 1)]
+            if kind == "squiggle":  # two sine periods
+                vs = [size * 0.25 * math.sin(k / steps * 4 * math.pi) for k in range(steps + 1)]
+            else:
+                vs = [size * 0.22 * (1 if k % 2 else -1) for k in range(steps + 1)]
             ca, sa = math.cos(ang), math.sin(ang)
-            draw.line(
-                [(x + u * ca - v * sa, y + u * sa + v * ca) for u, v in line],
-                fill=colour,
-                width=width,
-                joint="curve",
-            )
+            pts = [(x + u * ca - v * sa, y + u * sa + v * ca) for u, v in zip(us, vs, strict=True)]
+            draw.line(pts, fill=colour, width=width, joint="curve")
         elif kind == "ring":
             draw.circle((x, y), size, outline=colour, width=width)
         elif kind == "triangle":
@@ -538,10 +516,8 @@ def paint_memphis(c: Ctx) -> Image.Image:
         draw.rectangle((x0 + off, y0 + off, x0 + label_w + off, y0 + label_h + off), fill=acc[1])
         draw.rectangle((x0, y0, x0 + label_w, y0 + label_h), fill=c.ink)
         lines = wrap_title(c.title.upper(), max_lines=2)
-        fnt = min(
-            (fit_font(line, "bold", label_w * 0.86, label_h * 0.62 / len(lines)) for line in lines),
-            key=lambda f: getattr(f, "size", 0),
-        )
+        fits = [fit_font(ln, "bold", label_w * 0.86, label_h * 0.62 / len(lines)) for ln in lines]
+        fnt = min(fits, key=lambda f: getattr(f, "size", 0))  # one size for both lines
         for k, line in enumerate(lines):
             y = s / 2 + (k - (len(lines) - 1) / 2) * label_h * 0.36
             text_centered(draw, (s / 2, y), line, fnt, contrast(c.ink, p.dark, p.light))
