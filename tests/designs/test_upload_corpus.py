@@ -17,6 +17,7 @@ from cocreate.designs.models import Design, DesignTransition, Mockup, Tag
 from tests.accounts.factories import UserFactory
 from tests.designs import corpus
 
+
 def _print_size(fmt: str) -> bytes:
     """A file big enough for print, so that only its truncation is wrong."""
     return corpus.encode(corpus.scene((2600, 2600)), fmt)
@@ -46,13 +47,23 @@ def logged_in(client: FlaskClient, auth: Any, db_session: Session) -> FlaskClien
 
 
 @pytest.mark.parametrize(("name", "make", "filename", "message"), BAD, ids=[b[0] for b in BAD])
-def test_bad_file_refused_cleanly(logged_in: FlaskClient, app: Flask, db_session: Session,
-                                  name: str, make: Callable[[], bytes], filename: str,
-                                  message: str) -> None:
+def test_bad_file_refused_cleanly(
+    logged_in: FlaskClient,
+    app: Flask,
+    db_session: Session,
+    name: str,
+    make: Callable[[], bytes],
+    filename: str,
+    message: str,
+) -> None:
     response = logged_in.post(
         "/designs/new",
-        data={"title": name, "products": ["tee"], "tags": "brand-new-tag",
-              "artwork": (io.BytesIO(make()), filename)},
+        data={
+            "title": name,
+            "products": ["tee"],
+            "tags": "brand-new-tag",
+            "artwork": (io.BytesIO(make()), filename),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
@@ -63,12 +74,16 @@ def test_bad_file_refused_cleanly(logged_in: FlaskClient, app: Flask, db_session
 
 
 @pytest.mark.parametrize("app_overrides", [{"MAX_CONTENT_LENGTH": 200_000}])
-def test_oversize_upload_gets_413_page(logged_in: FlaskClient, app: Flask, db_session: Session,
-                                       app_overrides: dict[str, Any]) -> None:
+def test_oversize_upload_gets_413_page(
+    logged_in: FlaskClient, app: Flask, db_session: Session, app_overrides: dict[str, Any]
+) -> None:
     response = logged_in.post(
         "/designs/new",
-        data={"title": "Huge", "products": ["tee"],
-              "artwork": (io.BytesIO(b"\x89PNG" + b"\0" * 300_000), "big.png")},
+        data={
+            "title": "Huge",
+            "products": ["tee"],
+            "artwork": (io.BytesIO(b"\x89PNG" + b"\0" * 300_000), "big.png"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 413
