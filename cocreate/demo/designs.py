@@ -59,7 +59,9 @@ def _age(
     """Backdate the design and return the audit trail of the path it took."""
     days = current_app.config["VOTING_DAYS"]
     now = now_utc()
-    if state is S.VOTING:
+    if state in (S.DRAFT, S.SUBMITTED):  # fresh work, still waiting
+        opened = now - timedelta(hours=rng.randint(2, 30))
+    elif state is S.VOTING:
         opened = now - timedelta(hours=rng.randint(1, days * 24 - 2))
     else:
         opened = now - timedelta(days=rng.randint(days + 1, 90))

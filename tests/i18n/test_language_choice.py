@@ -86,3 +86,8 @@ def test_verification_email_in_french_on_french_signup(client: FlaskClient, app:
     sent = mail.outbox(app)[0]
     assert sent.locale == "fr"
     assert "Bonjour Néo" in sent.body
+
+
+def test_wtforms_own_messages_translated(client: FlaskClient) -> None:
+    response = client.post("/login", data={}, headers=FR)
+    assert "Ce champ est requis." in response.get_data(as_text=True)
