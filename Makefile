@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cocreate
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres test-e2e ci lint i18n i18n-compile install install-dev services chromium clean
+.PHONY: run test test-postgres test-e2e ci lint bench i18n i18n-compile install install-dev services chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ test-postgres: install-dev services
 ## Real-browser tests with Debian's Chromium
 test-e2e: install-dev chromium
 	$(BIN)/pytest -q -m e2e
+
+## Artwork pipeline against a bare Pillow baseline (figures printed; --json for machines)
+bench: install-dev
+	$(BIN)/python bench/artwork.py
 
 lint: install-dev
 	$(BIN)/ruff check cocreate tests bench migrations/env.py
