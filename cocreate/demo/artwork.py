@@ -16,6 +16,12 @@ from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageDraw
 
+from cocreate.demo.artwork_patterns import (
+    paint_bauhaus,
+    paint_geometric,
+    paint_halftone,
+    paint_memphis,
+)
 from cocreate.demo.artwork_shapes import (
     CLEAR,
     PALETTES,
@@ -31,10 +37,6 @@ from cocreate.demo.artwork_shapes import (
     leaf,
     lum,
     mix,
-    paint_bauhaus,
-    paint_geometric,
-    paint_halftone,
-    paint_memphis,
     printable,
     rgba,
     ridge,
@@ -427,70 +429,3 @@ def _frame(c: Ctx, art: Image.Image, aspect: float) -> Image.Image:
     else:
         page.alpha_composite(art, ((w - c.s) // 2, (h - c.s) // 2))
     return page
-
-
-_TITLES: list[tuple[str, str, str]] = [
-    # (title, theme, space-separated tags); typographic apostrophes, as a designer types them
-    ("Golden Hour Club", "sunset", "sunset retro summer"),
-    ("Soleil Couchant", "sunset", "sunset retro french"),
-    ("Last Light Ride", "sunset", "sunset minimal"),
-    ("L’Heure Dorée", "sunset", "sunset summer french"),
-    ("Endless Summer", "sunset", "sunset summer beach"),
-    ("Pixel Peaks", "mountains", "mountains nature outdoor"),
-    ("Altitude Club", "mountains", "mountains outdoor"),
-    ("Au Sommet", "mountains", "mountains nature french"),
-    ("Alpine Quiet", "mountains", "mountains minimal nature"),
-    ("Les Cimes", "mountains", "mountains nature french"),
-    ("Midnight Tide", "waves", "ocean waves night"),
-    ("La Vague", "waves", "ocean waves french"),
-    ("Salt & Swell", "waves", "ocean surf summer"),
-    ("Marée Haute", "waves", "ocean waves french"),
-    ("Undertow", "waves", "ocean minimal"),
-    ("Jungle Jam", "botanical", "botanical nature tropical"),
-    ("Jardin Secret", "botanical", "botanical nature french"),
-    ("Fern Friends", "botanical", "botanical cute"),
-    ("Wild Bloom", "botanical", "botanical flowers nature"),
-    ("L’Herbier", "botanical", "botanical vintage french"),
-    ("Les Copains d’abord", "retro-type", "typo retro friends french"),
-    ("Good Vibes Only", "retro-type", "typo retro positive"),
-    ("Stay Weird", "retro-type", "typo humor"),
-    ("Pas de Panique", "retro-type", "typo humor french"),
-    ("Coffee First", "retro-type", "typo coffee humor"),
-    ("Night Owl Society", "retro-type", "typo night retro"),
-    ("Dot Matrix Moon", "halftone", "halftone space retro"),
-    ("Risograph Sun", "halftone", "halftone print retro"),
-    ("Point par Point", "halftone", "halftone minimal french"),
-    ("Pop Sphere", "halftone", "halftone popart"),
-    ("Bauhaus Breakfast", "bauhaus", "bauhaus geometric art"),
-    ("Form & Function", "bauhaus", "bauhaus minimal"),
-    ("Quatre Saisons", "bauhaus", "bauhaus geometric french"),
-    ("Primary School", "bauhaus", "bauhaus colour humor"),
-    ("Tumbling Blocks", "geometric", "geometric optical pattern"),
-    ("Cube Culture", "geometric", "geometric isometric"),
-    ("Escalier Infini", "geometric", "geometric optical french"),
-    ("Hex Appeal", "geometric", "geometric pattern humor"),
-    ("Groovy Rainbow", "stripes", "stripes 70s rainbow"),
-    ("Arc-en-ciel", "stripes", "stripes rainbow french"),
-    ("Après la Pluie", "stripes", "rainbow 70s positive french"),
-    ("Far Out", "stripes", "stripes 70s retro"),
-    ("Good Days Ahead", "stripes", "stripes positive"),
-    ("Saturn Return", "orbit", "space planets retro"),
-    ("Lost in Orbit", "orbit", "space night"),
-    ("Voyage Lunaire", "orbit", "space french"),
-    ("Space Cadet Club", "orbit", "space humor"),
-    ("Gravité Zéro", "orbit", "space minimal french"),
-    ("Camp Cocreate", "badge", "badge outdoor vintage"),
-    ("Club des Rêveurs", "badge", "badge vintage french"),
-    ("Trail Mix Society", "badge", "badge outdoor humor"),
-    ("Sunday Riders", "badge", "badge cycling vintage"),
-    ("Les Copains du Dimanche", "badge", "badge friends french"),
-    ("Memphis Party", "memphis", "memphis 80s pattern"),
-    ("Confetti Brain", "memphis", "memphis pattern fun"),
-    ("Squiggle Season", "memphis", "memphis 80s"),
-    ("Bazar Joyeux", "memphis", "memphis fun french"),
-]
-
-
-def demo_titles() -> list[tuple[str, str, list[str]]]:
-    """(title, theme, tags) for the demo designs: English and French, 2-4 lowercase tags each."""
-    return [(title, theme, tags.split()) for title, theme, tags in _TITLES]

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
 from cocreate.core.db import now_utc
-from cocreate.demo.artwork import demo_titles, generate_artwork
+from cocreate.demo.artwork import generate_artwork
+from cocreate.demo.titles import demo_titles
 from cocreate.designs import services
 from cocreate.designs.models import Design, DesignState, DesignTransition, Product
 

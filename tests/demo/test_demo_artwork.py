@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from cocreate.demo import artwork, artwork_shapes
-from cocreate.demo.artwork import THEMES, demo_titles, generate_artwork
+from cocreate.demo.artwork import THEMES, generate_artwork
+from cocreate.demo.titles import demo_titles
 
 SMALL = 256  # painting happens at a fixed working size; a small output keeps the suite quick
 TITLE_FOR = {theme: title for title, theme, _ in reversed(demo_titles())}
