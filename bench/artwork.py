@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             "png_ratio": round(results["png"]["ratio"], 3),
             "jpeg_ratio": round(results["jpeg"]["ratio"], 3),
             "peak_rss_mb": round(peak, 1),
+            "targets_met": verdict == "ok",
             "size": size,
             "runs": args.runs,
             "cases": results,

@@ -3,18 +3,17 @@
 `flask demo seed` calls `generate_artwork` for each demo design, so that a fresh install looks
 like a living community instead of a wall of grey placeholders.  Each theme is a small painter
 working on a fixed 1000 px canvas (same composition whatever the output size); the result is
-upscaled once and PNG-encoded by hand, which keeps one 2600 px call well under half a second.
+upscaled once and PNG-encoded by the app's fast writer (`designs.png_encode`), which keeps
+one 2600 px call well under half a second.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import struct
-import zlib
 from collections.abc import Callable
 
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw
 
 from cocreate.demo.artwork_patterns import (
     paint_bauhaus,
@@ -46,6 +45,7 @@ from cocreate.demo.artwork_shapes import (
     warmest,
     wrap_title,
 )
+from cocreate.designs.png_encode import encode_png
 
 WORK = 1000  # working canvas: detailed enough for a 2600 px print, cheap enough to draw in ~30 ms
 _FALLBACK_WORDS = ["GOOD VIBES", "STAY WILD", "BONJOUR", "NIGHT SHIFT", "SALUT LA COMPAGNIE"]
@@ -359,32 +359,6 @@ _PAINTERS: dict[str, Callable[[Ctx], Image.Image]] = {
 THEMES: list[str] = list(_PAINTERS)
 
 
-def _encode_png(img: Image.Image) -> bytes:
-    """PNG bytes with the "Up" filter on every row and zlib level 1.
-
-    Pillow's encoder tries all five PNG filters on every row even at compress_level=1, which
-    doubles the cost at 2600 px; one fixed filter, computed in C by ImageChops, compresses flat
-    artwork as well and keeps a call inside the time budget.
-    """
-    w, h = img.size
-    stride = w * len(img.getbands())
-    up = ImageChops.subtract_modulo(img, ImageChops.offset(img, 0, 1)).tobytes()
-    rows = [b"\x00" + img.crop((0, 0, w, 1)).tobytes()]  # first row has nothing above it
-    rows += [b"\x02" + up[y * stride : (y + 1) * stride] for y in range(1, h)]
-    colour_type = 6 if img.mode == "RGBA" else 2
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    header = struct.pack(">IIBBBBB", w, h, 8, colour_type, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 1))
-        + chunk(b"IEND", b"")
-    )
-
-
 def generate_artwork(
     rng: random.Random,
     theme: str,
@@ -414,7 +388,7 @@ def generate_artwork(
         art = art.convert("RGB")  # posters are opaque: 3 channels resize and encode faster
     # BICUBIC: at this ~2.6x upscale of flat art it looks the same as LANCZOS, ~25% cheaper
     out = art.resize((size, max(1, round(size * aspect))), Image.Resampling.BICUBIC)
-    return _encode_png(out)
+    return encode_png(out, level=1)
 
 
 def _frame(c: Ctx, art: Image.Image, aspect: float) -> Image.Image:

@@ -80,16 +80,11 @@ def _deflate_piece(
     """
     width = image.width
     line = width * len(image.getbands()) + 1
-    # Rows before `first` are needed twice: one as the "above" row of `first`, and enough to fill
-    # the 32 KiB window the piece is primed with, so matches reach back across the seam as they
-    # would in one stream.
+    # Enough rows before `first` to fill the 32 KiB window the piece is primed with, so matches
+    # reach back across the seam as they would in one stream.
     context = -(-_WINDOW // line) if first else 0
-    top = max(0, first - context - 1) if first else 0
-    rows = _up_filtered(image.crop((0, top, width, last)))
-    if top < first - context:
-        rows = rows[line - 1 :]  # drop the row used only as "above"
-        top += 1
-    view = memoryview(rows)
+    top = max(0, first - context)
+    view = memoryview(_up_filtered(image, top, last))
     scan_start = (first - top) * (line - 1)
     options = {}
     if first:
@@ -101,7 +96,7 @@ def _deflate_piece(
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15, 9, zlib.Z_FILTERED, **options)
     parts: list[bytes] = []
     adler = 1
-    for offset in range(scan_start, len(rows), line - 1):
+    for offset in range(scan_start, len(view), line - 1):
         data = view[offset : offset + line - 1]
         parts.append(compressor.compress(_FILTER_UP))
         parts.append(compressor.compress(data))
@@ -112,18 +107,19 @@ def _deflate_piece(
     return b"".join(parts), adler, (last - first) * line
 
 
-def _up_filtered(image: Image.Image) -> bytes:
-    """Every row minus the row above it, bytewise modulo 256 (PNG filter type 2).
+def _up_filtered(image: Image.Image, first: int, last: int) -> bytes:
+    """Rows [first, last), each minus the row above it, bytewise modulo 256 (PNG filter 2).
 
-    The first row is taken against a row of zeros, as PNG specifies for the top of the image.
+    Above the top of the image is a row of zeros, as PNG specifies.
     """
     width = image.width
-    above = ImageChops.offset(image, 0, 1)
-    # offset() wraps the last row round to the top.
-    above.paste(0, (0, 0, width, 1))
-    difference = ImageChops.subtract_modulo(image, above)
-    del above
-    return difference.tobytes()
+    rows = image.crop((0, first, width, last))
+    if first:
+        above = image.crop((0, first - 1, width, last - 1))
+    else:
+        above = Image.new(image.mode, rows.size)
+        above.paste(image.crop((0, 0, width, last - 1)), (0, 1))
+    return ImageChops.subtract_modulo(rows, above).tobytes()
 
 
 def _adler32_combine(adler1: int, adler2: int, length2: int) -> int:
