@@ -41,11 +41,3 @@ class DesignForm(FlaskForm):
             "for posters. Transparent PNGs look best on garments."
         ),
     )
-
-
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason"),
-        validators=[DataRequired(), Length(max=2000)],
-        description=_l("The designer will read this."),
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +10,6 @@ from flask_login import current_user
 from cocreate.accounts.auth import staff_required
 from cocreate.core import db
 from cocreate.designs import lifecycle, queries
-from cocreate.designs.forms import ReasonForm
 from cocreate.designs.models import Design
 
 bp = Blueprint("design_staff", __name__, template_folder="templates", url_prefix="/staff")
@@ -27,7 +26,7 @@ def _design(design_id: int) -> Design:
 @staff_required
 def screening() -> ResponseReturnValue:
     designs = queries.screening_queue(db.session())
-    return render_template("designs/screening.html", designs=designs, form=ReasonForm())
+    return render_template("designs/screening.html", designs=designs)
 
 
 @bp.post("/designs/<int:design_id>/accept")
@@ -43,15 +42,17 @@ def accept(design_id: int) -> ResponseReturnValue:
     return redirect(url_for("design_staff.screening"))
 
 
+def _reason() -> str:
+    # The service checks the reason (present, not too long) and says what is wrong.
+    return request.form.get("reason", "")
+
+
 @bp.post("/designs/<int:design_id>/reject")
 @staff_required
 def reject(design_id: int) -> ResponseReturnValue:
     design = _design(design_id)
-    form = ReasonForm()
     try:
-        if not form.validate_on_submit():
-            raise lifecycle.InvalidTransition(_("Please give a reason: the designer will read it."))
-        lifecycle.reject_screening(db.session(), design, current_user, form.reason.data or "")
+        lifecycle.reject_screening(db.session(), design, current_user, _reason())
     except lifecycle.InvalidTransition as error:
         flash(str(error), "error")
     else:
@@ -66,11 +67,8 @@ def reject(design_id: int) -> ResponseReturnValue:
 @staff_required
 def remove(design_id: int) -> ResponseReturnValue:
     design = _design(design_id)
-    form = ReasonForm()
     try:
-        if not form.validate_on_submit():
-            raise lifecycle.InvalidTransition(_("Please give a reason: the designer will read it."))
-        lifecycle.remove(db.session(), design, current_user, form.reason.data or "")
+        lifecycle.remove(db.session(), design, current_user, _reason())
     except lifecycle.InvalidTransition as error:
         flash(str(error), "error")
     else:
