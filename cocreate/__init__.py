@@ -43,10 +43,11 @@ def register_proxy(app: Flask, config: Config) -> None:
 
 def register_extensions(app: Flask, config: Config) -> None:
     from cocreate.accounts import auth
-    from cocreate.core import db, errors, i18n, mail, security, storage
+    from cocreate.core import db, errors, i18n, inputs, mail, security, storage
     from cocreate.core.ratelimit import limiter
 
     db.init_app(app, config.database_url(app.instance_path))
+    inputs.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
@@ -59,10 +60,12 @@ def register_extensions(app: Flask, config: Config) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from cocreate.accounts.admin_views import bp as admin_bp
+    from cocreate.accounts.avatars import avatar_access
     from cocreate.accounts.views import bp as accounts_bp
     from cocreate.core import media
     from cocreate.core.views import bp as core_bp
     from cocreate.designs import lifecycle, services
+    from cocreate.designs.media_access import design_file_access
     from cocreate.designs.staff_views import bp as design_staff_bp
     from cocreate.designs.views import bp as designs_bp
 
@@ -70,6 +73,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(media.bp)
+    media.register_guard(app, avatar_access)
+    media.register_guard(app, design_file_access)
     app.register_blueprint(designs_bp)
     app.register_blueprint(design_staff_bp)
     app.jinja_env.globals.update(
@@ -81,7 +86,9 @@ def register_cli(app: Flask) -> None:
     from cocreate.accounts.cli import users_cli
     from cocreate.core.cli import db_cli
     from cocreate.demo.cli import demo_cli
+    from cocreate.designs.cli import designs_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(designs_cli)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production by validate()
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,14 @@ class Config:
     DATABASE_URL: str = ""
     #: Empty means in-memory rate limits (one process only).
     REDIS_URL: str = ""
+    #: The site's public address: email links are built from it, never from the request's Host
+    #: header (which a client can forge to get reset links pointing at their own site).
+    PUBLIC_URL: str = "http://127.0.0.1:5000"
     UPLOAD_DIR: str = str(PROJECT_ROOT / "uploads")
+    #: An S3-compatible bucket for uploads instead of UPLOAD_DIR (credentials: the AWS_* variables).
+    S3_BUCKET: str = ""
+    S3_ENDPOINT_URL: str = ""
+    S3_REGION: str = ""
     MAX_CONTENT_LENGTH: int = 25 * 1024 * 1024
     MAIL_FROM: str = "cocreate <no-reply@cocreate.localhost>"
     SMTP_HOST: str = ""
@@ -138,6 +146,12 @@ class Config:
                 problems.append("production refuses the demo payment gateway")
             if not self.DATABASE_URL:
                 problems.append("production needs DATABASE_URL")
+            if not self.REDIS_URL:
+                problems.append("production needs REDIS_URL (rate limits shared by all workers)")
+            if not self.SMTP_HOST:
+                problems.append("production needs SMTP_HOST (emails would only be logged)")
+            if not self.PUBLIC_URL.startswith("https://"):
+                problems.append("production needs PUBLIC_URL, the site's https:// address")
         if problems:
             raise ConfigError("; ".join(problems))
 
@@ -149,6 +163,7 @@ class Config:
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
             SESSION_COOKIE_SECURE=self.production,
+            REMEMBER_COOKIE_NAME="remember_token",
             REMEMBER_COOKIE_HTTPONLY=True,
             REMEMBER_COOKIE_SAMESITE="Lax",
             REMEMBER_COOKIE_SECURE=self.production,
@@ -159,6 +174,8 @@ class Config:
             RATELIMIT_STORAGE_URI=self.REDIS_URL or "memory://",
             RATELIMIT_HEADERS_ENABLED=True,
             WTF_CSRF_TIME_LIMIT=None,
+            # Requests for any other host are refused (400) in production.
+            TRUSTED_HOSTS=[urlsplit(self.PUBLIC_URL).hostname] if self.production else None,
         )
         settings.update(self.extra)
         return settings

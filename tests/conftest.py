@@ -73,6 +73,7 @@ def make_test_app(database_url: str, upload_dir: Path, **overrides: Any) -> Flas
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url,
         "UPLOAD_DIR": str(upload_dir),
+        "PUBLIC_URL": "http://localhost",
         "extra": {"WTF_CSRF_ENABLED": False},
     }
     settings.update(overrides)

@@ -17,6 +17,7 @@ from cocreate.designs.models import Design, DesignState
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
+MAX_PAGE = 1000
 
 
 @bp.get("/staff/")
@@ -41,7 +42,7 @@ def dashboard() -> ResponseReturnValue:
 @admin_required
 def users() -> ResponseReturnValue:
     query_text = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     query = select(User).order_by(User.role.desc(), User.created_at.desc())
     if query_text:
         pattern = f"%{query_text.lower()}%"
@@ -59,7 +60,7 @@ def users() -> ResponseReturnValue:
     )
 
 
-@bp.post("/admin/users/<int:user_id>/role")
+@bp.post("/admin/users/<id:user_id>/role")
 @admin_required
 def set_role(user_id: int) -> ResponseReturnValue:
     session = db.session()

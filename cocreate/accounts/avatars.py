@@ -8,9 +8,12 @@ import warnings
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from cocreate.accounts.models import User
+from cocreate.core import db
+from cocreate.core.media import Access
 
 SIZE = 256
 MAX_PIXELS = 40_000_000
@@ -19,6 +22,12 @@ ALLOWED = {"PNG", "JPEG", "WEBP"}
 
 class AvatarError(Exception):
     pass
+
+
+def avatar_access(key: str) -> Access | None:
+    """Avatars are public: they are shown beside the member's name everywhere."""
+    query = select(User.id).where(User.avatar_key == key, User.is_active_account.is_(True))
+    return Access.PUBLIC if db.session().scalar(query.limit(1)) is not None else None
 
 
 def normalise_avatar(data: bytes) -> bytes:

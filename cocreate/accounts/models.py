@@ -33,7 +33,7 @@ class User(UserMixin, Base):
     email_verified_at: Mapped[datetime | None]
     bio: Mapped[str] = mapped_column(Text, default="")
     #: Storage key of the normalised avatar image, if any.
-    avatar_key: Mapped[str | None] = mapped_column(String(255))
+    avatar_key: Mapped[str | None] = mapped_column(String(255), index=True)
     #: A locale code from LOCALES; None means "follow the browser".
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str | None] = mapped_column(String(64))

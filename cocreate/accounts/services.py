@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from cocreate.accounts import passwords, tokens
 from cocreate.accounts.models import PasswordResetToken, Role, User
 from cocreate.core.db import now_utc
-from cocreate.core.mail import send_mail
+from cocreate.core.inputs import single_line
+from cocreate.core.mail import public_url, send_mail
 
 
 class AccountError(Exception):
@@ -62,7 +63,7 @@ def register(
         raise AccountError(_("An account already uses this email. Log in or reset your password."))
     user = User(
         email=email,
-        display_name=display_name.strip(),
+        display_name=single_line(display_name),
         password_hash=passwords.hash_password(password),
         role=role,
         locale=locale,
@@ -94,7 +95,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def send_verification_email(user: User) -> None:
     token = tokens.make_verify_token(user.id, user.email)
-    link = url_for("accounts.verify_email", token=token, _external=True)
+    link = public_url("accounts.verify_email", token=token)
     send_mail("verify_email", to=user.email, locale=user.locale, user=user, link=link)
 
 
@@ -134,7 +135,7 @@ def request_password_reset(session: Session, email: str) -> None:
         )
     )
     session.flush()
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = public_url("accounts.reset_password", token=token)
     send_mail(
         "reset_password", to=user.email, locale=user.locale, user=user, link=link, hours=hours
     )
@@ -166,7 +167,7 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise AccountError(_("This password reset link has already been used. Ask for a new one."))
-    _set_password(user, new_password)
+    _set_password(session, user, new_password)
     # Opening the emailed link proves the address too.
     if user.email_verified_at is None:
         user.email_verified_at = now_utc()
@@ -181,16 +182,26 @@ def _check_strength(user: User, new_password: str) -> None:
         raise AccountError(" ".join(problems))
 
 
-def _set_password(user: User, new_password: str) -> None:
+def _set_password(session: Session, user: User, new_password: str) -> None:
     _check_strength(user, new_password)
     user.password_hash = passwords.hash_password(new_password)
     user.session_version += 1
+    _revoke_reset_links(session, user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def _revoke_reset_links(session: Session, user: User) -> None:
+    """Links sent before a password or email change must not work after it."""
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now_utc())
+    )
+
+
+def change_password(session: Session, user: User, current_password: str, new_password: str) -> None:
     if not passwords.verify_password(user.password_hash, current_password):
         raise AccountError(_("Your current password is not right."))
-    _set_password(user, new_password)
+    _set_password(session, user, new_password)
 
 
 def change_email(session: Session, user: User, current_password: str, new_email: str) -> None:
@@ -209,6 +220,7 @@ def change_email(session: Session, user: User, current_password: str, new_email:
             session.flush()
     except IntegrityError as exc:
         raise AccountError(_("An account already uses this email.")) from exc
+    _revoke_reset_links(session, user)
     send_mail("email_changed", to=old_email, locale=user.locale, user=user, new_email=new_email)
     send_verification_email(user)
 

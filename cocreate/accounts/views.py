@@ -21,6 +21,7 @@ from cocreate.accounts.forms import (
 from cocreate.accounts.models import User
 from cocreate.core import db
 from cocreate.core.i18n import select_locale
+from cocreate.core.inputs import single_line
 from cocreate.core.ratelimit import limiter, login_limit, reset_limit, signup_limit
 from cocreate.core.security import safe_next
 from cocreate.designs.queries import designs_of
@@ -165,7 +166,7 @@ def settings() -> ResponseReturnValue:
         except avatars.AvatarError as error:
             form.avatar.errors = [*form.avatar.errors, str(error)]
         else:
-            user.display_name = (form.display_name.data or "").strip()
+            user.display_name = single_line(form.display_name.data or "")
             user.bio = (form.bio.data or "").strip()
             user.locale = form.locale.data
             user.timezone = form.timezone.data
@@ -181,6 +182,7 @@ def settings() -> ResponseReturnValue:
 
 @bp.post("/settings/email")
 @login_required
+@limiter.limit(reset_limit)
 def change_email() -> ResponseReturnValue:
     form = ChangeEmailForm(prefix="email")
     if form.validate_on_submit():
@@ -209,13 +211,18 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current_password.data or "", form.password.data or ""
+                db.session(),
+                current_user,
+                form.current_password.data or "",
+                form.password.data or "",
             )
         except services.AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:
-            # The session version changed: log in again so this session stays valid.
-            login_user(current_user._get_current_object())  # type: ignore[attr-defined]
+            # The session version changed: log in again so this device stays logged in, keeping
+            # "remember me" if it was on (the old cookie names the old version).
+            remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)  # type: ignore[attr-defined]
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("accounts.settings"))
     return _settings_with(password_form=form)
@@ -232,7 +239,7 @@ def _settings_with(**forms: object) -> ResponseReturnValue:
     return render_template("accounts/settings.html", form=profile, **context), 400
 
 
-@bp.get("/designers/<int:user_id>")
+@bp.get("/designers/<id:user_id>")
 def profile(user_id: int) -> ResponseReturnValue:
     user = db.session().scalar(select(User).where(User.id == user_id))
     if user is None or not user.is_active:

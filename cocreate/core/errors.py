@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -50,6 +51,9 @@ def render_error(code: int, message: str | None = None) -> tuple[str | dict[str,
     text = message or str(default_message)
     if _wants_json():
         return {"error": str(title), "message": text}, code
+    if request_ctx.url_adapter is None:
+        # The Host is not trusted, so no link can be built for the page layout: plain text.
+        return f"{code} {title}", code
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 

@@ -14,10 +14,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, url_for
 from flask_babel import force_locale
 
 from cocreate.core import db
+from cocreate.core.inputs import single_line
 
 OUTBOX_SIZE = 50
 
@@ -47,10 +48,15 @@ def render_mail(template: str, *, to: str, locale: str | None, **context: Any) -
         raise ValueError(f"email template {template} must start with a Subject: line")
     return Mail(
         to=to,
-        subject=first.removeprefix("Subject:").strip(),
+        subject=single_line(first.removeprefix("Subject:")),
         body=rest.strip() + "\n",
         locale=locale,
     )
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for an email, on PUBLIC_URL whatever Host the request carried."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def send_mail(template: str, *, to: str, locale: str | None, **context: Any) -> Mail:
@@ -64,7 +70,8 @@ def send_mail(template: str, *, to: str, locale: str | None, **context: Any) -> 
 def deliver(app: Flask, mail: Mail) -> None:
     config = app.config
     if not config["SMTP_HOST"]:
-        app.logger.info("email to %s: %s\n%s", mail.to, mail.subject, mail.body)
+        # The body holds one-time links: it goes to the development outbox, never to the logs.
+        app.logger.info("email to %s: %s (see /dev/outbox)", mail.to, mail.subject)
         app.extensions["cocreate.outbox"].appendleft(mail)
         return
     message = EmailMessage()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -22,6 +23,9 @@ def demo_cli() -> None:
 @with_appcontext
 def seed(if_empty: bool, designs: int) -> None:
     """Create demo accounts and content, then print the demo logins."""
+    if current_app.config["ENV"] == "production":
+        # The demo logins and their password are published in the README.
+        raise click.ClickException("demo data is never seeded in production")
     with db.transaction() as session:
         if if_empty and session.scalar(select(func.count()).select_from(User)):
             click.echo("Demo data already present; nothing to do.")

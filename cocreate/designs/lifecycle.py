@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
 from cocreate.core.db import now_utc
-from cocreate.core.mail import send_mail
+from cocreate.core.mail import public_url, send_mail
 from cocreate.designs.models import Design, DesignState, DesignTransition
 
 S = DesignState
@@ -127,6 +127,10 @@ def submit(session: Session, design: Design, actor: User) -> None:
 
 def withdraw(session: Session, design: Design, actor: User) -> None:
     _owner(design, actor)
+    if design.state is S.VOTING and voting_ended(design):
+        raise InvalidTransition(
+            _("Voting on this design has ended: it can no longer be withdrawn.")
+        )
     _move(session, design, S.WITHDRAWN, actor)
 
 
@@ -162,6 +166,12 @@ def close_voting(session: Session, design: Design, *, at: datetime | None = None
     _move(session, design, S.CLOSED, None, at=at)
 
 
+def voting_ended(design: Design, now: datetime | None = None) -> bool:
+    """True once the window is over, even before the close job has run."""
+    ends = design.voting_ends_at
+    return ends is not None and ends <= (now or now_utc())
+
+
 def _notify(session: Session, design: Design, template: str) -> None:
     designer = session.get_one(User, design.designer_id)
     send_mail(
@@ -170,7 +180,7 @@ def _notify(session: Session, design: Design, template: str) -> None:
         locale=designer.locale,
         user=designer,
         design=design,
-        link=url_for("designs.detail", design_id=design.id, _external=True),
+        link=public_url("designs.detail", design_id=design.id),
     )
 
 

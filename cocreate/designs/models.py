@@ -105,12 +105,13 @@ class Design(Base):
     published_at: Mapped[datetime | None]
     voting_ends_at: Mapped[datetime | None]
 
-    #: Storage keys of the print master and its web derivatives.
-    original_key: Mapped[str] = mapped_column(String(255))
-    thumb_webp_key: Mapped[str] = mapped_column(String(255))
-    thumb_jpeg_key: Mapped[str] = mapped_column(String(255))
-    gallery_webp_key: Mapped[str] = mapped_column(String(255))
-    gallery_jpeg_key: Mapped[str] = mapped_column(String(255))
+    #: Storage keys of the print master and its web derivatives (indexed: /media/<key> looks
+    #: up who may see a file).
+    original_key: Mapped[str] = mapped_column(String(255), index=True)
+    thumb_webp_key: Mapped[str] = mapped_column(String(255), index=True)
+    thumb_jpeg_key: Mapped[str] = mapped_column(String(255), index=True)
+    gallery_webp_key: Mapped[str] = mapped_column(String(255), index=True)
+    gallery_jpeg_key: Mapped[str] = mapped_column(String(255), index=True)
     width: Mapped[int]
     height: Mapped[int]
 
@@ -155,7 +156,7 @@ class Mockup(Base):
     design_id: Mapped[int] = mapped_column(ForeignKey("designs.id", ondelete="CASCADE"))
     product: Mapped[Product] = mapped_column(enum_column(Product, "product"))
     colour: Mapped[str] = mapped_column(String(32), default="")
-    key: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(255), index=True)
     #: Display order on the design page.
     position: Mapped[int] = mapped_column(default=0)
 

@@ -18,6 +18,8 @@ from cocreate.core.db import now_utc
 from cocreate.designs.models import PUBLIC_STATES, Design, DesignState, Tag, design_tags
 
 PAGE_SIZE = 24
+#: Deeper pages are refused: nobody browses that far, and huge offsets only cost the database.
+MAX_PAGE = 1000
 #: Prior weight C of the Bayesian average (DESIGN.md "Votes and ranking").
 RANK_PRIOR_WEIGHT = 20
 #: The prior mean m when no vote exists yet anywhere: the middle of the 1–5 scale.
@@ -152,7 +154,9 @@ def voting_days_left(design: Design, now: datetime | None = None) -> int | None:
     if design.state is not DesignState.VOTING or design.voting_ends_at is None:
         return None
     seconds = (design.voting_ends_at - (now or now_utc())).total_seconds()
-    return max(0, int(-(-seconds // 86400)))
+    if seconds <= 0:
+        return None  # ended; the close job has not run yet
+    return int(-(-seconds // 86400))
 
 
 def popular_tags(session: Session, limit: int = 20) -> list[tuple[str, int]]:

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.core.inputs import single_line
 from cocreate.core.storage import Storage
 from cocreate.designs.artwork import ArtworkLimits, process_artwork, store_artwork
 from cocreate.designs.lifecycle import EDITABLE, InvalidTransition, NotAllowed
@@ -74,18 +76,23 @@ def _tags(session: Session, names: list[str]) -> list[Tag]:
     if not names:
         return []
     existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
+    return [existing.get(name) or _new_tag(session, name) for name in names]
+
+
+def _new_tag(session: Session, name: str) -> Tag:
+    """Insert a tag in a savepoint: when another designer creates it at the same moment, the
+    unique constraint fails only the savepoint, and their row is used."""
+    tag = Tag(name=name)
+    try:
+        with session.begin_nested():
             session.add(tag)
-        tags.append(tag)
-    return tags
+    except IntegrityError:
+        return session.scalars(select(Tag).where(Tag.name == name)).one()
+    return tag
 
 
 def _check_fields(fields: DesignFields) -> None:
-    if not fields.title.strip():
+    if not single_line(fields.title):
         raise DesignError(_("Give your design a title."))
     if not fields.products:
         raise DesignError(_("Choose at least one product for your design."))
@@ -102,15 +109,18 @@ def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[
     design.gallery_webp_key = keys["gallery_webp"]
     design.gallery_jpeg_key = keys["gallery_jpeg"]
     design.width, design.height = processed.width, processed.height
-    design.mockups = [
-        Mockup(
-            product=Product(kind.partition(":")[0]),
-            colour=kind.partition(":")[2],
-            key=key,
-            position=index,
+    # Update rows in place: replacing them would insert the new (product, colour) pairs before
+    # the old ones are deleted, against the unique constraint.
+    existing = {(m.product, m.colour): m for m in design.mockups}
+    mockups = []
+    for index, (kind, key) in enumerate(mockup_keys.items()):
+        product, _, colour = kind.partition(":")
+        mockup = existing.get((Product(product), colour)) or Mockup(
+            product=Product(product), colour=colour
         )
-        for index, (kind, key) in enumerate(mockup_keys.items())
-    ]
+        mockup.key, mockup.position = key, index
+        mockups.append(mockup)
+    design.mockups = mockups
 
 
 def create_design(
@@ -119,7 +129,9 @@ def create_design(
     """A new draft. The artwork is checked before anything is stored or written."""
     _check_fields(fields)
     design = Design(
-        designer_id=designer.id, title=fields.title.strip(), description=fields.description.strip()
+        designer_id=designer.id,
+        title=single_line(fields.title),
+        description=fields.description.strip(),
     )
     _apply_artwork(design, artwork, storage, fields.products)
     design.products = [DesignProduct(product=p) for p in sorted(fields.products)]
@@ -158,7 +170,7 @@ def update_design(
                     minimum=limits.min_long_side,
                 )
             )
-    design.title = fields.title.strip()
+    design.title = single_line(fields.title)
     design.description = fields.description.strip()
     design.tags = _tags(session, fields.tags)
     wanted = fields.products

@@ -29,7 +29,7 @@ def screening() -> ResponseReturnValue:
     return render_template("designs/screening.html", designs=designs)
 
 
-@bp.post("/designs/<int:design_id>/accept")
+@bp.post("/designs/<id:design_id>/accept")
 @staff_required
 def accept(design_id: int) -> ResponseReturnValue:
     design = _design(design_id)
@@ -47,7 +47,7 @@ def _reason() -> str:
     return request.form.get("reason", "")
 
 
-@bp.post("/designs/<int:design_id>/reject")
+@bp.post("/designs/<id:design_id>/reject")
 @staff_required
 def reject(design_id: int) -> ResponseReturnValue:
     design = _design(design_id)
@@ -63,7 +63,7 @@ def reject(design_id: int) -> ResponseReturnValue:
     return redirect(url_for("design_staff.screening"))
 
 
-@bp.post("/designs/<int:design_id>/remove")
+@bp.post("/designs/<id:design_id>/remove")
 @staff_required
 def remove(design_id: int) -> ResponseReturnValue:
     design = _design(design_id)

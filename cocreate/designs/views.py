@@ -58,7 +58,10 @@ def gallery() -> ResponseReturnValue:
 
 @bp.get("/tags/<tag>")
 def tag(tag: str) -> ResponseReturnValue:
-    return _gallery_page(tag=services.slugify_tag(tag))
+    slug = services.slugify_tag(tag)
+    if not slug:
+        abort(404)
+    return _gallery_page(tag=slug)
 
 
 def _gallery_page(tag: str | None) -> ResponseReturnValue:
@@ -67,7 +70,7 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
     except ValueError:
         view = queries.GalleryView.VOTING
     search = request.args.get("q", "").strip()[:100]
-    page_number = request.args.get("page", 1, type=int) or 1
+    page_number = min(request.args.get("page", 1, type=int) or 1, queries.MAX_PAGE)
     session = db.session()
     page = queries.gallery(session, view, search=search, tag=tag, page=page_number)
     return render_template(
@@ -93,7 +96,7 @@ def colour_names() -> dict[str, str]:
     return {slug: names.get(slug, slug) for slug in GARMENT_COLOURS}
 
 
-@bp.get("/designs/<int:design_id>")
+@bp.get("/designs/<id:design_id>")
 def detail(design_id: int) -> ResponseReturnValue:
     design = _design_or_404(design_id)
     chosen = request.args.get("colour", "white")
@@ -171,14 +174,16 @@ def new() -> ResponseReturnValue:
     return _form_failure(form, "designs/edit.html", design=None)
 
 
-@bp.route("/designs/<int:design_id>/edit", methods=["GET", "POST"])
+@bp.route("/designs/<id:design_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(design_id: int) -> ResponseReturnValue:
     design = _own_design(design_id)
     if design.state not in lifecycle.EDITABLE:
         flash(_("Only drafts can be edited."), "error")
         return redirect(url_for("designs.detail", design_id=design.id))
-    form = DesignForm(obj=design)
+    # Fill from the design only on GET: on POST a field missing from the form must stay empty,
+    # not take the design's objects (tags would be Tag rows, not text).
+    form = DesignForm(obj=design if request.method == "GET" else None)
     if request.method == "GET":
         form.tags.data = ", ".join(t.name for t in design.tags)
         form.products.data = [p.product.value for p in design.products]
@@ -203,7 +208,7 @@ def edit(design_id: int) -> ResponseReturnValue:
     return _form_failure(form, "designs/edit.html", design=design)
 
 
-@bp.post("/designs/<int:design_id>/submit")
+@bp.post("/designs/<id:design_id>/submit")
 @login_required
 def submit(design_id: int) -> ResponseReturnValue:
     design = _own_design(design_id)
@@ -226,7 +231,7 @@ def submit(design_id: int) -> ResponseReturnValue:
     return redirect(url_for("designs.detail", design_id=design.id))
 
 
-@bp.post("/designs/<int:design_id>/withdraw")
+@bp.post("/designs/<id:design_id>/withdraw")
 @login_required
 def withdraw(design_id: int) -> ResponseReturnValue:
     design = _own_design(design_id)

@@ -52,6 +52,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_users_avatar_key"), ["avatar_key"], unique=False)
+
     op.create_table(
         "password_reset_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -83,5 +86,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_password_reset_tokens_user_id"))
 
     op.drop_table("password_reset_tokens")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_users_avatar_key"))
+
     op.drop_table("users")
     # ### end Alembic commands ###

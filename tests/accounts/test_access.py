@@ -19,7 +19,7 @@ def _protected_routes(app: Flask, level: str) -> list[tuple[str, str]]:
         view = app.view_functions[rule.endpoint]
         if getattr(view, ACCESS_ATTR, None) != level:
             continue
-        path = re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule)
+        path = re.sub(r"<(?:\w+:)?[^>]+>", "1", rule.rule)
         method = (
             "POST"
             if "POST" in (rule.methods or set()) and "GET" not in (rule.methods or set())

@@ -223,3 +223,41 @@ def test_colour_picker_without_js(client: FlaskClient, db_session: Session, desi
     page = client.get(f"/designs/{design.id}?colour=black").get_data(as_text=True)
     assert f'id="tee-mockup" src="/media/{black.key}"' in page
     assert client.get(f"/designs/{design.id}?colour=nonsense").status_code == 200
+
+
+def test_replace_artwork_on_draft(
+    client: FlaskClient, app: Flask, db_session: Session, designer: Any
+) -> None:
+    client.post("/designs/new", data=_form(artwork_png()), content_type="multipart/form-data")
+    design = db_session.scalar(select(Design))
+    assert design is not None
+    old_keys = {m.colour: m.key for m in design.mockups}
+    response = client.post(
+        f"/designs/{design.id}/edit",
+        data=_form(artwork_png((600, 500))),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db_session.expire_all()
+    design = db_session.get(Design, design.id)
+    assert design is not None and (design.width, design.height) == (600, 500)
+    new_keys = {m.colour: m.key for m in design.mockups}
+    assert set(new_keys) == set(old_keys) and new_keys["black"] != old_keys["black"]
+    count = db_session.scalar(select(func.count()).select_from(Mockup))
+    assert count == len(old_keys)
+
+
+def test_edit_without_tags_field_clears_tags(
+    client: FlaskClient, db_session: Session, designer: Any
+) -> None:
+    client.post("/designs/new", data=_form(artwork_png()), content_type="multipart/form-data")
+    design = db_session.scalar(select(Design))
+    assert design is not None
+    form = _form(None)
+    del form["tags"]
+    response = client.post(
+        f"/designs/{design.id}/edit", data=form, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    db_session.refresh(design)
+    assert design.tags == []

@@ -134,3 +134,25 @@ def test_withdraw_by_owner_only(db_session: Session) -> None:
     assert design.state is S.WITHDRAWN
     with pytest.raises(lifecycle.InvalidTransition):
         lifecycle.withdraw(db_session, design, design.designer)
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_no_withdrawal_after_the_window(db_session: Session) -> None:
+    design = VotingDesignFactory(voting_ends_at=now_utc() - timedelta(minutes=1))
+    with pytest.raises(lifecycle.InvalidTransition, match="Voting on this design has ended"):
+        lifecycle.withdraw(db_session, design, design.designer)
+    assert design.state is S.VOTING
+
+
+def test_close_voting_command(app: Flask, db_session: Session) -> None:
+    due = VotingDesignFactory(voting_ends_at=now_utc() - timedelta(minutes=1))
+    running = VotingDesignFactory()
+    db_session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["designs", "close-voting"])
+    assert result.exit_code == 0, result.output
+    assert "Closed voting on 1 design(s)." in result.output
+    db_session.expire_all()
+    assert db_session.get_one(type(due), due.id).state is S.CLOSED
+    assert db_session.get_one(type(running), running.id).state is S.VOTING
+    assert "Closed voting on 0 design(s)." in runner.invoke(args=["designs", "close-voting"]).output

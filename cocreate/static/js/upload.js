@@ -14,7 +14,11 @@
   const text = form.querySelector("[data-progress-text]");
   const jsError = form.querySelector("[data-js-error]");
   const maxBytes = Number(form.dataset.maxBytes);
-  const megabytes = (n) => (n / 1048576).toFixed(1);
+  // Numbers in the page's language (12.5 in English, 12,5 in French); units come translated.
+  const numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    minimumFractionDigits: 1, maximumFractionDigits: 1,
+  });
+  const megabytes = (n) => numberFormat.format(n / 1048576);
   let previewUrl = null;
 
   const showError = (message) => {
@@ -33,7 +37,11 @@
     preview.src = previewUrl;
     preview.hidden = false;
     preview.onload = () => {
-      info.textContent = `${file.name} · ${preview.naturalWidth}×${preview.naturalHeight} px · ${megabytes(file.size)} MB`;
+      info.textContent = form.dataset.msgFileInfo
+        .replace("{name}", file.name)
+        .replace("{width}", String(preview.naturalWidth))
+        .replace("{height}", String(preview.naturalHeight))
+        .replace("{size}", megabytes(file.size));
     };
     preview.onerror = () => { preview.hidden = true; info.textContent = file.name; };
   };
