@@ -12,6 +12,10 @@ from cocreate.core import db
 from cocreate.demo import seed as seed_module
 
 
+def _progress(done: int, total: int) -> None:
+    click.echo(f"\rDrawing demo designs: {done}/{total}", nl=done == total)
+
+
 @click.group("demo")
 def demo_cli() -> None:
     """Demo data."""
@@ -31,7 +35,8 @@ def seed(if_empty: bool, designs: int) -> None:
             click.echo("Demo data already present; nothing to do.")
             logins = seed_module.DEMO_LOGINS
         else:
-            logins = seed_module.seed_all(session, designs=designs)
+            # Every design goes through the real artwork pipeline: say how far along it is.
+            logins = seed_module.seed_all(session, designs=designs, progress=_progress)
     click.echo(f"\nDemo logins (password for all: {seed_module.DEMO_PASSWORD})")
     for role, email in logins:
         click.echo(f"  {role:<10} {email}")

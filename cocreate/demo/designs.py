@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
@@ -98,7 +99,12 @@ def _age(
 
 
 def seed_designs(
-    session: Session, rng: random.Random, designers: list[User], staff: User, count: int = 45
+    session: Session,
+    rng: random.Random,
+    designers: list[User],
+    staff: User,
+    count: int = 45,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Design]:
     storage = current_app.extensions["cocreate.storage"]
     config = current_app.config
@@ -121,6 +127,8 @@ def seed_designs(
         design = services.create_design(session, storage, designer, fields, art)
         session.add_all(_age(design, state, rng, staff))
         designs.append(design)
+        if progress:
+            progress(index + 1, count)
     session.flush()
     return designs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -143,8 +144,13 @@ def seed_accounts(session: Session, rng: random.Random) -> dict[str, list[User]]
     return people
 
 
-def seed_all(session: Session, seed: int = 2026, designs: int = 45) -> list[tuple[str, str]]:
+def seed_all(
+    session: Session,
+    seed: int = 2026,
+    designs: int = 45,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     people = seed_accounts(session, rng)
-    seed_designs(session, rng, people["designers"], people["staff"][1], count=designs)
+    seed_designs(session, rng, people["designers"], people["staff"][1], designs, progress)
     return DEMO_LOGINS
