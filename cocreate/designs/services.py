@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from cocreate.accounts.models import User
 from cocreate.core.inputs import single_line
 from cocreate.core.storage import Storage
+from cocreate.designs import artwork_errors as codes
 from cocreate.designs.artwork import ArtworkLimits, process_artwork, store_artwork
+from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.lifecycle import EDITABLE, InvalidTransition, NotAllowed
 from cocreate.designs.mockups import render_all_mockups
 from cocreate.designs.models import Design, DesignProduct, Mockup, Product, Tag
@@ -160,15 +162,12 @@ def update_design(
         # A newly chosen product may need a larger print than the stored artwork has.
         limits = artwork_limits(fields.products)
         if max(design.width, design.height) < limits.min_long_side:
-            raise DesignError(
-                _(
-                    "This artwork is %(width)d×%(height)d px; %(product)s need at least "
-                    "%(minimum)d px on the long side. Upload a larger file to add this product.",
-                    width=design.width,
-                    height=design.height,
-                    product=product_plural(Product(limits.product)),
-                    minimum=limits.min_long_side,
-                )
+            raise ArtworkError(
+                codes.TOO_SMALL,
+                width=design.width,
+                height=design.height,
+                minimum=limits.min_long_side,
+                product=limits.product,
             )
     design.title = single_line(fields.title)
     design.description = fields.description.strip()
@@ -182,7 +181,3 @@ def update_design(
 
 def product_label(product: Product) -> str:
     return {Product.TEE: _("T-shirt"), Product.POSTER: _("Poster")}[product]
-
-
-def product_plural(product: Product) -> str:
-    return {Product.TEE: _("tees"), Product.POSTER: _("posters")}[product]

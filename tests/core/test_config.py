@@ -17,16 +17,6 @@ PRODUCTION = {
     "SMTP_HOST": "smtp.example.org",
     "PUBLIC_URL": "https://shop.example.org",
 }
-PRODUCTION = {
-    "ENV": "production",
-    "SECRET_KEY": STRONG,
-    "PAYMENT_GATEWAY": "stripe",
-    "STRIPE_SECRET_KEY": "sk_test_x",
-    "DATABASE_URL": "postgresql://h/db",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "SMTP_HOST": "smtp.example.org",
-    "PUBLIC_URL": "https://shop.example.org",
-}
 
 
 def test_defaults_are_development_sqlite() -> None:

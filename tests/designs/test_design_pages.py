@@ -261,3 +261,26 @@ def test_edit_without_tags_field_clears_tags(
     assert response.status_code == 302
     db_session.refresh(design)
     assert design.tags == []
+
+
+def test_adding_poster_needs_larger_artwork(
+    client: FlaskClient, db_session: Session, designer: Any
+) -> None:
+    client.post(
+        "/designs/new",
+        data=_form(artwork_png((350, 350)), products=["tee"]),
+        content_type="multipart/form-data",
+    )
+    design = db_session.scalar(select(Design))
+    assert design is not None
+    response = client.post(
+        f"/designs/{design.id}/edit",
+        data=_form(None, products=["tee", "poster"]),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "This image is 350×350 px; posters need at least 400 px" in response.get_data(
+        as_text=True
+    )
+    db_session.refresh(design)
+    assert design.product_set == {Product.TEE}
