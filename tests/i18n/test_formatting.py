@@ -94,3 +94,14 @@ def test_plurals(app: Flask) -> None:
             zero, one, two = (hours(n) for n in (0, 1, 2))
             # French takes the singular for zero.
             assert "0 heure." in zero and "1 heure." in one and "2 heures." in two
+
+
+def test_vote_counts_zero_takes_singular_in_french(app: Flask) -> None:
+    def votes(n: int) -> str:
+        return ngettext("%(num)d vote", "%(num)d votes", n)
+
+    with app.test_request_context():
+        with force_locale("en"):
+            assert [votes(n) for n in (0, 1, 2)] == ["0 votes", "1 vote", "2 votes"]
+        with force_locale("fr"):
+            assert [votes(n) for n in (0, 1, 2)] == ["0 vote", "1 vote", "2 votes"]
