@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from cocreate.accounts.models import PasswordResetToken, User
 from cocreate.accounts.passwords import verify_password
 from cocreate.core import mail
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.test_password_reset import _reset_path
 
 NEW = "a fresh passphrase"
 
@@ -29,13 +28,7 @@ def test_reset_link_ignores_forged_host(
     assert "http://localhost/password/reset/" in body
 
 
-def test_password_change_revokes_pending_reset_links(
-    client: FlaskClient, app: Flask, db_session: Session
-) -> None:
-    user = UserFactory(email="ana@example.test")
-    client.post("/password/forgot", data={"email": "ana@example.test"})
-    path = re.search(r"http://localhost(/password/reset/\S+)", mail.outbox(app)[0].body).group(1)  # type: ignore[union-attr]
-    client.post("/login", data={"email": "ana@example.test", "password": PASSWORD})
+def _change_password(client: FlaskClient) -> None:
     client.post(
         "/settings/password",
         data={
@@ -44,6 +37,16 @@ def test_password_change_revokes_pending_reset_links(
             "password-confirm": NEW,
         },
     )
+
+
+def test_password_change_revokes_pending_reset_links(
+    client: FlaskClient, app: Flask, db_session: Session
+) -> None:
+    user = UserFactory(email="ana@example.test")
+    client.post("/password/forgot", data={"email": "ana@example.test"})
+    path = _reset_path(app)
+    client.post("/login", data={"email": "ana@example.test", "password": PASSWORD})
+    _change_password(client)
     client.post("/logout")
     response = client.post(
         path,
@@ -70,14 +73,7 @@ def test_password_change_keeps_remember_me(app: Flask, db_session: Session) -> N
     UserFactory(email="ana@example.test")
     client = app.test_client()
     client.post("/login", data={"email": "ana@example.test", "password": PASSWORD, "remember": "y"})
-    client.post(
-        "/settings/password",
-        data={
-            "password-current_password": PASSWORD,
-            "password-password": NEW,
-            "password-confirm": NEW,
-        },
-    )
+    _change_password(client)
     client.delete_cookie("session")  # the browser restarts; only the remember cookie is left
     assert client.get("/settings").status_code == 200
 
