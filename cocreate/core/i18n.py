@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -54,7 +54,10 @@ def is_timezone(name: str) -> bool:
     return True
 
 
-def _locale() -> Locale:
+def current_locale() -> Locale:
+    """The reader's locale; outside any app (benchmarks, scripts) English, the source language."""
+    if not has_app_context():
+        return Locale.parse("en")
     return get_locale() or Locale.parse(current_app.config["DEFAULT_LOCALE"])
 
 
@@ -65,21 +68,23 @@ def cents_to_decimal(cents: int) -> Decimal:
 def format_money(cents: int, currency: str | None = None) -> str:
     """`€12.50` in English, `12,50 €` in French (with the non-breaking spaces CLDR asks for)."""
     currency = currency or current_app.config["CURRENCY"]
-    return babel_numbers.format_currency(cents_to_decimal(cents), currency, locale=_locale())
+    return babel_numbers.format_currency(cents_to_decimal(cents), currency, locale=current_locale())
 
 
 def format_number(value: int | Decimal) -> str:
-    return babel_numbers.format_decimal(value, locale=_locale())
+    return babel_numbers.format_decimal(value, locale=current_locale())
 
 
 def format_megabytes(size: int) -> str:
     """A byte count in megabytes (MiB, as upload limits are counted), one decimal."""
-    return babel_numbers.format_decimal(size / (1024 * 1024), format="#,##0.0", locale=_locale())
+    return babel_numbers.format_decimal(
+        size / (1024 * 1024), format="#,##0.0", locale=current_locale()
+    )
 
 
 def format_percent(value: Decimal | float, digits: int = 0) -> str:
     """`12.5%` in English, `12,5 %` in French: the locale's own pattern, with `digits` decimals."""
-    locale = _locale()
+    locale = current_locale()
     pattern = locale.percent_formats[None].pattern
     if digits:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
@@ -91,7 +96,7 @@ def format_when(value: datetime | None, fmt: str = "medium", tz: str | None = No
     if value is None:
         return ""
     if tz and is_timezone(tz):
-        return babel_dates.format_datetime(value, fmt, tzinfo=ZoneInfo(tz), locale=_locale())
+        return babel_dates.format_datetime(value, fmt, tzinfo=ZoneInfo(tz), locale=current_locale())
     return format_datetime(value, fmt)
 
 
@@ -110,4 +115,4 @@ def init_app(app: Flask) -> None:
         day=format_day,
     )
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, current_locale=_locale)
+    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, current_locale=current_locale)

@@ -12,7 +12,9 @@ from typing import Any
 
 from babel.lists import format_list
 from babel.numbers import format_decimal
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
+
+from cocreate.core.i18n import current_locale, format_megabytes
 
 EMPTY = "empty"
 FILE_TOO_LARGE = "file_too_large"
@@ -44,8 +46,6 @@ CODES = frozenset(
 
 #: How formats are named to people (Pillow's format ids are not always the familiar spelling).
 FORMAT_NAMES = {"WEBP": "WebP", "MPO": "JPEG", "JPEG2000": "JPEG 2000"}
-
-MEGABYTE = 1024 * 1024
 
 
 #: The usual formats come first when listing what is accepted.
@@ -94,19 +94,10 @@ def _rebuild(code: str, params: dict[str, Any]) -> ArtworkError:
     return ArtworkError(code, **params)
 
 
-def _locale() -> Any:
-    # Outside a request (CLI, bench) flask_babel has no locale; English is the source language.
-    return get_locale() or "en"
-
-
 def _or_list(names: Iterable[str]) -> str:
     return format_list(
-        [format_name(n) for n in accepted_order(names)], style="or", locale=_locale()
+        [format_name(n) for n in accepted_order(names)], style="or", locale=current_locale()
     )
-
-
-def _megabytes(size: int) -> str:
-    return format_decimal(size / MEGABYTE, format="#,##0.0", locale=_locale())
 
 
 def _message(code: str, p: dict[str, Any]) -> str:
@@ -118,8 +109,8 @@ def _message(code: str, p: dict[str, Any]) -> str:
         return gettext(
             "This file is %(size)s MB; the limit is %(limit)s MB. Save it as PNG or as a "
             "high-quality JPEG, or reduce its dimensions, and upload it again.",
-            size=_megabytes(p["size"]),
-            limit=_megabytes(p["limit"]),
+            size=format_megabytes(p["size"]),
+            limit=format_megabytes(p["limit"]),
         )
     if code == UNSUPPORTED_FORMAT:
         return gettext(
@@ -198,8 +189,8 @@ def _message(code: str, p: dict[str, Any]) -> str:
             "around it, and upload it again.",
             width=p["width"],
             height=p["height"],
-            ratio=format_decimal(p["ratio"], format="0.0", locale=_locale()),
-            maximum=format_decimal(p["maximum"], format="0.0", locale=_locale()),
+            ratio=format_decimal(p["ratio"], format="0.0", locale=current_locale()),
+            maximum=format_decimal(p["maximum"], format="0.0", locale=current_locale()),
         )
     raise AssertionError(f"no message for {code!r}")  # CODES and this function disagree
 
