@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from cocreate.accounts.models import User
 from cocreate.core.db import now_utc
+from cocreate.designs.lifecycle import voting_ended
 from cocreate.designs.models import PUBLIC_STATES, Design, DesignState, Tag, design_tags
 
 PAGE_SIZE = 24
@@ -151,12 +152,13 @@ def get_design(session: Session, design_id: int) -> Design | None:
 
 
 def voting_days_left(design: Design, now: datetime | None = None) -> int | None:
-    if design.state is not DesignState.VOTING or design.voting_ends_at is None:
+    """Whole days (rounded up) until the window closes; None when not voting or already ended
+    (the close job may not have run yet)."""
+    now = now or now_utc()
+    ends = design.voting_ends_at
+    if design.state is not DesignState.VOTING or ends is None or voting_ended(design, now):
         return None
-    seconds = (design.voting_ends_at - (now or now_utc())).total_seconds()
-    if seconds <= 0:
-        return None  # ended; the close job has not run yet
-    return int(-(-seconds // 86400))
+    return int(-(-(ends - now).total_seconds() // 86400))
 
 
 def popular_tags(session: Session, limit: int = 20) -> list[tuple[str, int]]:

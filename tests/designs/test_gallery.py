@@ -117,3 +117,14 @@ def test_profile_lists_public_designs_only(client: FlaskClient, db_session: Sess
     DesignFactory(designer=designer, title="Secret Draft")
     page = client.get(f"/designers/{designer.id}").get_data(as_text=True)
     assert "Public One" in page and "Secret Draft" not in page
+
+
+def test_voting_days_left_rounds_up_and_ends(db_session: Session) -> None:
+    now = now_utc()
+    design = VotingDesignFactory(voting_ends_at=now + timedelta(days=2, hours=1))
+    assert queries.voting_days_left(design, now) == 3
+    design.voting_ends_at = now
+    assert queries.voting_days_left(design, now) is None
+    design.state = DesignState.CLOSED
+    design.voting_ends_at = now + timedelta(days=1)
+    assert queries.voting_days_left(design, now) is None
