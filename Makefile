@@ -56,8 +56,10 @@ test-e2e: install-dev chromium
 bench: install-dev
 	$(BIN)/python bench/artwork.py
 
+## ruff, then the import rules of pyproject.toml's [tool.importlinter] (core imports no domain, …)
 lint: install-dev
 	$(BIN)/ruff check cocreate tests bench migrations/env.py
+	$(BIN)/lint-imports
 
 ci: lint test test-postgres test-e2e
 

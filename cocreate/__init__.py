@@ -9,9 +9,14 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from cocreate import accounts, demo, designs, site
 from cocreate.config import Config
 
 csrf = CSRFProtect()
+
+#: Each domain registers its own blueprints, commands, media guards and template globals, in
+#: this order: a domain comes after the ones it builds on. `site` combines them; `demo` seeds them.
+DOMAINS = (accounts, designs, site, demo)
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
@@ -26,8 +31,9 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     register_logging(app, config)
     register_proxy(app, config)
     register_extensions(app, config)
-    register_blueprints(app)
-    register_cli(app)
+    register_core_routes(app)
+    for domain in DOMAINS:
+        domain.init_app(app)
     return app
 
 
@@ -42,14 +48,12 @@ def register_proxy(app: Flask, config: Config) -> None:
 
 
 def register_extensions(app: Flask, config: Config) -> None:
-    from cocreate.accounts import auth
     from cocreate.core import db, errors, i18n, inputs, mail, security, storage
     from cocreate.core.ratelimit import limiter
 
     db.init_app(app, config.database_url(app.instance_path))
     inputs.init_app(app)
     csrf.init_app(app)
-    auth.init_app(app)
     i18n.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
@@ -58,37 +62,11 @@ def register_extensions(app: Flask, config: Config) -> None:
     app.extensions["cocreate.storage"] = storage.make_storage(app.config)
 
 
-def register_blueprints(app: Flask) -> None:
-    from cocreate.accounts.admin_views import bp as admin_bp
-    from cocreate.accounts.avatars import avatar_access
-    from cocreate.accounts.views import bp as accounts_bp
+def register_core_routes(app: Flask) -> None:
     from cocreate.core import media
+    from cocreate.core.cli import db_cli
     from cocreate.core.views import bp as core_bp
-    from cocreate.designs import lifecycle, services
-    from cocreate.designs.media_access import design_file_access
-    from cocreate.designs.staff_views import bp as design_staff_bp
-    from cocreate.designs.views import bp as designs_bp
 
     app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
     app.register_blueprint(media.bp)
-    media.register_guard(app, avatar_access)
-    media.register_guard(app, design_file_access)
-    app.register_blueprint(designs_bp)
-    app.register_blueprint(design_staff_bp)
-    app.jinja_env.globals.update(
-        state_label=lifecycle.state_label, product_label=services.product_label
-    )
-
-
-def register_cli(app: Flask) -> None:
-    from cocreate.accounts.cli import users_cli
-    from cocreate.core.cli import db_cli
-    from cocreate.demo.cli import demo_cli
-    from cocreate.designs.cli import designs_cli
-
     app.cli.add_command(db_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(designs_cli)

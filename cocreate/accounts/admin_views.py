@@ -1,4 +1,4 @@
-"""Staff dashboard and the administrators' management of staff roles."""
+"""The administrators' management of staff roles."""
 
 from __future__ import annotations
 
@@ -9,33 +9,14 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from cocreate.accounts import services
-from cocreate.accounts.auth import admin_required, staff_required
+from cocreate.accounts.auth import admin_required
 from cocreate.accounts.forms import RoleForm
 from cocreate.accounts.models import Role, User
 from cocreate.core import db
-from cocreate.designs.models import Design, DesignState
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
 MAX_PAGE = 1000
-
-
-@bp.get("/staff/")
-@staff_required
-def dashboard() -> ResponseReturnValue:
-    session = db.session()
-    counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
-    unverified = session.scalar(select(func.count()).where(User.email_verified_at.is_(None)))
-    screening = session.scalar(
-        select(func.count()).select_from(Design).where(Design.state == DesignState.SUBMITTED)
-    )
-    return render_template(
-        "accounts/staff_dashboard.html",
-        counts=counts,
-        unverified=unverified,
-        screening=screening,
-        Role=Role,
-    )
 
 
 @bp.get("/admin/users")

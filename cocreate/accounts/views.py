@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from cocreate.accounts import avatars, services
 from cocreate.accounts.forms import (
@@ -24,7 +23,6 @@ from cocreate.core.i18n import select_locale
 from cocreate.core.inputs import single_line
 from cocreate.core.ratelimit import limiter, login_limit, reset_limit, signup_limit
 from cocreate.core.security import safe_next
-from cocreate.designs.queries import designs_of
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -38,7 +36,7 @@ def _failed(response: object) -> bool:
 @limiter.limit(signup_limit, methods=["POST"])
 def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("site.home"))
     form = SignupForm()
     if form.validate_on_submit():
         try:
@@ -61,7 +59,7 @@ def signup() -> ResponseReturnValue:
                 ),
                 "success",
             )
-            return redirect(url_for("core.home"))
+            return redirect(url_for("site.home"))
     return render_template("accounts/signup.html", form=form)
 
 
@@ -69,14 +67,14 @@ def signup() -> ResponseReturnValue:
 @limiter.limit(login_limit, methods=["POST"], deduct_when=_failed)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+        return redirect(safe_next(request.args.get("next"), url_for("site.home")))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(db.session(), form.email.data or "", form.password.data or "")
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
             flash(_("You are logged in."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+            return redirect(safe_next(request.args.get("next"), url_for("site.home")))
         form.form_errors.append(_("This email and password do not match an account."))
     return render_template("accounts/login.html", form=form)
 
@@ -85,7 +83,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     logout_user()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("site.home"))
 
 
 @bp.get("/verify/<token>")
@@ -94,9 +92,9 @@ def verify_email(token: str) -> ResponseReturnValue:
         user = services.verify_email(db.session(), token)
     except services.AccountError as error:
         flash(str(error), "error")
-        return redirect(url_for("core.home"))
+        return redirect(url_for("site.home"))
     flash(_("Thank you, %(email)s is confirmed.", email=user.email), "success")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("site.home"))
 
 
 @bp.post("/verify/resend")
@@ -148,7 +146,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         else:
             login_user(user)
             flash(_("Your password is changed and you are logged in."), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("site.home"))
     return render_template("accounts/reset_password.html", form=form)
 
 
@@ -237,12 +235,3 @@ def _settings_with(**forms: object) -> ResponseReturnValue:
     }
     context.update(forms)
     return render_template("accounts/settings.html", form=profile, **context), 400
-
-
-@bp.get("/designers/<id:user_id>")
-def profile(user_id: int) -> ResponseReturnValue:
-    user = db.session().scalar(select(User).where(User.id == user_id))
-    if user is None or not user.is_active:
-        abort(404)
-    designs = designs_of(db.session(), user.id, public_only=True)
-    return render_template("accounts/profile.html", profile=user, designs=designs)

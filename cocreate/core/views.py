@@ -1,4 +1,4 @@
-"""Site-wide pages: home, language switcher, health check, development outbox."""
+"""Site-wide plumbing pages: language switcher, health check, development outbox."""
 
 from __future__ import annotations
 
@@ -10,20 +10,9 @@ from sqlalchemy import text
 from cocreate.core import db, mail
 from cocreate.core.i18n import LOCALE_COOKIE
 from cocreate.core.security import safe_next
-from cocreate.designs.queries import GalleryView, gallery
 
 bp = Blueprint("core", __name__, template_folder="templates")
 ONE_YEAR = 365 * 24 * 3600
-
-
-@bp.get("/")
-def home() -> ResponseReturnValue:
-    session = db.session()
-    return render_template(
-        "core/home.html",
-        voting=gallery(session, GalleryView.VOTING, per_page=8).items,
-        on_sale=gallery(session, GalleryView.ON_SALE, per_page=4).items,
-    )
 
 
 @bp.post("/language")
@@ -31,7 +20,7 @@ def set_language() -> ResponseReturnValue:
     locale = request.form.get("locale", "")
     if locale not in current_app.config["LOCALES"]:
         abort(400)
-    response = redirect(safe_next(request.form.get("next"), url_for("core.home")))
+    response = redirect(safe_next(request.form.get("next"), url_for("site.home")))
     response.set_cookie(
         LOCALE_COOKIE,
         locale,

@@ -1,1 +1,24 @@
 """Designs: artwork uploads, their derivatives and product mockups."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    # Imported here, not at the top: importing `cocreate.designs.models` must stay cheap and
+    # must not pull in the views.
+    from cocreate.core import media
+    from cocreate.designs import lifecycle, services
+    from cocreate.designs.cli import designs_cli
+    from cocreate.designs.media_access import design_file_access
+    from cocreate.designs.staff_views import bp as design_staff_bp
+    from cocreate.designs.views import bp as designs_bp
+
+    app.register_blueprint(designs_bp)
+    app.register_blueprint(design_staff_bp)
+    media.register_guard(app, design_file_access)
+    app.jinja_env.globals.update(
+        state_label=lifecycle.state_label, product_label=services.product_label
+    )
+    app.cli.add_command(designs_cli)

@@ -1,0 +1,55 @@
+"""Pages that combine domains: the home page, a designer's public profile, the staff desk.
+
+They live here so that no domain has to import another one's queries to draw a page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from cocreate.accounts.auth import staff_required
+from cocreate.accounts.models import Role, User
+from cocreate.core import db
+from cocreate.designs.models import Design, DesignState
+from cocreate.designs.queries import GalleryView, designs_of, gallery
+
+bp = Blueprint("site", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    session = db.session()
+    return render_template(
+        "site/home.html",
+        voting=gallery(session, GalleryView.VOTING, per_page=8).items,
+        on_sale=gallery(session, GalleryView.ON_SALE, per_page=4).items,
+    )
+
+
+@bp.get("/designers/<id:user_id>")
+def profile(user_id: int) -> ResponseReturnValue:
+    user = db.session().scalar(select(User).where(User.id == user_id))
+    if user is None or not user.is_active:
+        abort(404)
+    designs = designs_of(db.session(), user.id, public_only=True)
+    return render_template("site/profile.html", profile=user, designs=designs)
+
+
+@bp.get("/staff/")
+@staff_required
+def dashboard() -> ResponseReturnValue:
+    session = db.session()
+    counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    unverified = session.scalar(select(func.count()).where(User.email_verified_at.is_(None)))
+    screening = session.scalar(
+        select(func.count()).select_from(Design).where(Design.state == DesignState.SUBMITTED)
+    )
+    return render_template(
+        "site/staff_dashboard.html",
+        counts=counts,
+        unverified=unverified,
+        screening=screening,
+        Role=Role,
+    )
