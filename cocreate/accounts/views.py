@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -234,7 +236,7 @@ def change_password() -> ResponseReturnValue:
 def _settings_with(**forms: object) -> ResponseReturnValue:
     user = current_user
     profile = ProfileForm(obj=user, locales=current_app.config["LOCALES"], formdata=None)
-    context = {
+    context: dict[str, Any] = {
         "email_form": ChangeEmailForm(prefix="email", formdata=None),
         "password_form": ChangePasswordForm(prefix="password", formdata=None),
     }
