@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -132,7 +134,7 @@ def _fields(form: DesignForm) -> services.DesignFields:
     )
 
 
-def _form_failure(form: DesignForm, template: str, **context: object) -> ResponseReturnValue:
+def _form_failure(form: DesignForm, template: str, **context: Any) -> ResponseReturnValue:
     if _wants_json():
         errors = {
             name: [str(e) for e in field.errors]
