@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +13,7 @@ from cocreate.accounts.auth import admin_required
 from cocreate.accounts.forms import RoleForm
 from cocreate.accounts.models import Role, User
 from cocreate.core import db
+from cocreate.core.responses import form_page
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -22,6 +23,11 @@ MAX_PAGE = 1000
 @bp.get("/admin/users")
 @admin_required
 def users() -> ResponseReturnValue:
+    return _users_page(RoleForm())
+
+
+def _users_page(form: RoleForm, message: str | None = None) -> ResponseReturnValue:
+    # A refused role change comes back to this page with 422 and its message.
     query_text = request.args.get("q", "").strip()
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     query = select(User).order_by(User.role.desc(), User.created_at.desc())
@@ -31,13 +37,14 @@ def users() -> ResponseReturnValue:
             or_(User.email.like(pattern), func.lower(User.display_name).like(pattern))
         )
     rows = db.session().scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template(
+    return form_page(
         "accounts/admin_users.html",
+        message=message,
         users=rows[:PAGE_SIZE],
         q=query_text,
         page=page,
         has_next=len(rows) > PAGE_SIZE,
-        form=RoleForm(),
+        form=form,
     )
 
 
@@ -50,11 +57,12 @@ def set_role(user_id: int) -> ResponseReturnValue:
         abort(404)
     form = RoleForm()
     if not form.validate_on_submit():
-        abort(400)
+        messages = [str(error) for errors in form.errors.values() for error in errors]
+        return _users_page(form, " ".join(messages))
     try:
         services.set_role(session, current_user, user, Role(form.role.data))
     except services.AccountError as error:
-        flash(str(error), "error")
+        return _users_page(form, str(error))
     else:
         flash(
             _(

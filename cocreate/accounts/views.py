@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -22,13 +24,15 @@ from cocreate.core import db
 from cocreate.core.i18n import select_locale
 from cocreate.core.inputs import single_line
 from cocreate.core.ratelimit import limiter, login_limit, reset_limit, signup_limit
+from cocreate.core.responses import form_page
 from cocreate.core.security import safe_next
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
 def _failed(response: object) -> bool:
-    # Only failed attempts count toward the log-in limit: a redirect means success.
+    # Only failed attempts count toward the log-in limit: a redirect means success (a wrong
+    # password answers 422).
     return getattr(response, "status_code", 200) != 302
 
 
@@ -60,7 +64,7 @@ def signup() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("site.home"))
-    return render_template("accounts/signup.html", form=form)
+    return form_page("accounts/signup.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,7 +80,7 @@ def login() -> ResponseReturnValue:
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("site.home")))
         form.form_errors.append(_("This email and password do not match an account."))
-    return render_template("accounts/login.html", form=form)
+    return form_page("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
@@ -87,6 +91,7 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.get("/verify/<token>")
+@db.writes
 def verify_email(token: str) -> ResponseReturnValue:
     try:
         user = services.verify_email(db.session(), token)
@@ -125,7 +130,7 @@ def forgot_password() -> ResponseReturnValue:
             "info",
         )
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+    return form_page("accounts/forgot_password.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -147,7 +152,7 @@ def reset_password(token: str) -> ResponseReturnValue:
             login_user(user)
             flash(_("Your password is changed and you are logged in."), "success")
             return redirect(url_for("site.home"))
-    return render_template("accounts/reset_password.html", form=form)
+    return form_page("accounts/reset_password.html", form=form)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -170,7 +175,7 @@ def settings() -> ResponseReturnValue:
             user.timezone = form.timezone.data
             flash(_("Your settings are saved."), "success")
             return redirect(url_for("accounts.settings"))
-    return render_template(
+    return form_page(
         "accounts/settings.html",
         form=form,
         email_form=ChangeEmailForm(prefix="email"),
@@ -229,9 +234,9 @@ def change_password() -> ResponseReturnValue:
 def _settings_with(**forms: object) -> ResponseReturnValue:
     user = current_user
     profile = ProfileForm(obj=user, locales=current_app.config["LOCALES"], formdata=None)
-    context = {
+    context: dict[str, Any] = {
         "email_form": ChangeEmailForm(prefix="email", formdata=None),
         "password_form": ChangePasswordForm(prefix="password", formdata=None),
     }
     context.update(forms)
-    return render_template("accounts/settings.html", form=profile, **context), 400
+    return form_page("accounts/settings.html", form=profile, **context)

@@ -1,8 +1,11 @@
 """Database plumbing: the declarative base, the UTC column type, and one session per request.
 
 The request's session is committed in exactly one place (`_commit_request`), after the view
-returned a non-error response. Services only flush. Work that must follow a successful commit
-(emails) is queued with `after_commit()` and run once the commit went through.
+returned normally with a 2xx/3xx response. Anything else rolls back: a 4xx/5xx response (a failed
+form answers 422), or an exception, whether an error handler turned it into an error page (the
+handlers in core/errors.py only answer 4xx/5xx) or it propagated (teardown rolls back). Services
+only flush. Work that must follow a successful commit (emails) is queued with `after_commit()` and
+run once the commit went through, never after a rollback.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -74,8 +77,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option naming how a SQLite transaction begins. `with_for_update()` does nothing on
+# SQLite, and a deferred BEGIN takes the write lock only at the first write: two requests that
+# both read a design and then write it deadlock on the lock upgrade, and SQLite answers the loser
+# "database is locked" at once, without waiting for the busy timeout. BEGIN IMMEDIATE takes the
+# write lock up front, so concurrent writers queue on the busy timeout and each then reads the
+# state its predecessor committed. Only writing sessions use it (see `session()`): readers keep
+# running alongside the writer thanks to WAL. PostgreSQL ignores the option.
+SQLITE_BEGIN = "cocreate_sqlite_begin"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+View = TypeVar("View", bound=Callable[..., Any])
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    mode = connection.get_execution_options().get(SQLITE_BEGIN)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -90,7 +106,7 @@ def make_engine(url: str) -> Engine:
 
 def init_app(app: Flask, url: str) -> None:
     """Engine and session factory are made lazily: no connection is opened at start."""
-    state: dict[str, Any] = {"url": url, "engine": None, "factory": None}
+    state: dict[str, Any] = {"url": url, "engine": None, "factory": None, "write_factory": None}
     app.extensions["cocreate.db"] = state
     app.after_request(_commit_request)
     app.teardown_appcontext(_close_session)
@@ -106,19 +122,42 @@ def engine(app: Flask | None = None) -> Engine:
 def set_session_factory(app: Flask, factory: Callable[[], Session]) -> None:
     """Tests bind the app to a connection in an outer transaction that is rolled back."""
     app.extensions["cocreate.db"]["factory"] = factory
+    app.extensions["cocreate.db"]["write_factory"] = factory
 
 
-def session_factory(app: Flask) -> Callable[[], Session]:
+def session_factory(app: Flask, *, write: bool = False) -> Callable[[], Session]:
+    """Sessions of a `write` factory begin their transactions holding SQLite's write lock."""
     state = app.extensions["cocreate.db"]
-    if state["factory"] is None:
-        state["factory"] = sessionmaker(bind=engine(app), expire_on_commit=False)
-    return state["factory"]
+    key = "write_factory" if write else "factory"
+    if state[key] is None:
+        bind = engine(app)
+        if write:
+            bind = bind.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        state[key] = sessionmaker(bind=bind, expire_on_commit=False)
+    return state[key]
+
+
+def writes(view: View) -> View:
+    """Mark a GET view that writes (e.g. a confirmation link), so it takes the write lock too."""
+    view.cocreate_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def _writing() -> bool:
+    # Outside a request (CLI commands, jobs) the session is there to write.
+    if not has_request_context():
+        return True
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "cocreate_writes", False))
 
 
 def session() -> Session:
     """The current request's (or CLI command's) session."""
     if "db_session" not in g:
-        g.db_session = session_factory(current_app._get_current_object())()  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        g.db_session = session_factory(app, write=_writing())()
         g.after_commit = []
     return g.db_session
 
@@ -149,6 +188,8 @@ def rollback() -> None:
 
 
 def _commit_request(response: Response) -> Response:
+    # Flask also runs this for the page an error handler made of an exception; those pages are
+    # all 4xx/5xx, so an exception never commits.
     if response.status_code < 400:
         commit()
     else:
@@ -156,10 +197,14 @@ def _commit_request(response: Response) -> Response:
     return response
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def _close_session(exc: BaseException | None) -> None:
+    # An exception that no handler turned into a response skips after_request: roll back here,
+    # and drop the after-commit callbacks unrun.
     db_session = g.pop("db_session", None)
     g.pop("after_commit", None)
     if db_session is not None:
+        if exc is not None:
+            db_session.rollback()
         db_session.close()
 
 

@@ -9,8 +9,10 @@ from flask_login import current_user
 
 from cocreate.accounts.auth import staff_required
 from cocreate.core import db
+from cocreate.core.responses import CONFLICT, FAILED, failed_page
 from cocreate.designs import lifecycle, queries
 from cocreate.designs.models import Design
+from cocreate.designs.views import refused_on_detail
 
 bp = Blueprint("design_staff", __name__, template_folder="templates", url_prefix="/staff")
 
@@ -29,6 +31,13 @@ def screening() -> ResponseReturnValue:
     return render_template("designs/screening.html", designs=designs)
 
 
+def _refused(message: str, status: int) -> ResponseReturnValue:
+    # The screening queue again, as stored (failed_page rolls back first), with the message.
+    db.rollback()
+    designs = queries.screening_queue(db.session())
+    return failed_page("designs/screening.html", status=status, message=message, designs=designs)
+
+
 @bp.post("/designs/<id:design_id>/accept")
 @staff_required
 def accept(design_id: int) -> ResponseReturnValue:
@@ -36,9 +45,9 @@ def accept(design_id: int) -> ResponseReturnValue:
     try:
         lifecycle.accept_screening(db.session(), design, current_user)
     except lifecycle.InvalidTransition as error:
-        flash(str(error), "error")
-    else:
-        flash(_("“%(title)s” is open to votes.", title=design.title), "success")
+        # Only a design no longer submitted is refused: someone else moved it first.
+        return _refused(str(error), CONFLICT)
+    flash(_("“%(title)s” is open to votes.", title=design.title), "success")
     return redirect(url_for("design_staff.screening"))
 
 
@@ -54,12 +63,12 @@ def reject(design_id: int) -> ResponseReturnValue:
     try:
         lifecycle.reject_screening(db.session(), design, current_user, _reason())
     except lifecycle.InvalidTransition as error:
-        flash(str(error), "error")
-    else:
-        flash(
-            _("“%(title)s” is rejected; the designer has been told why.", title=design.title),
-            "info",
-        )
+        # A missing or too long reason, or a design no longer submitted.
+        return _refused(str(error), FAILED)
+    flash(
+        _("“%(title)s” is rejected; the designer has been told why.", title=design.title),
+        "info",
+    )
     return redirect(url_for("design_staff.screening"))
 
 
@@ -70,7 +79,6 @@ def remove(design_id: int) -> ResponseReturnValue:
     try:
         lifecycle.remove(db.session(), design, current_user, _reason())
     except lifecycle.InvalidTransition as error:
-        flash(str(error), "error")
-    else:
-        flash(_("“%(title)s” is removed.", title=design.title), "info")
+        return refused_on_detail(design, str(error))
+    flash(_("“%(title)s” is removed.", title=design.title), "info")
     return redirect(url_for("designs.detail", design_id=design.id))

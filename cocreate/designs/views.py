@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -19,6 +21,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from cocreate.core import db
+from cocreate.core.responses import CONFLICT, FAILED, failed_page, form_page
 from cocreate.designs import lifecycle, queries, services
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.forms import DesignForm
@@ -102,14 +105,24 @@ def detail(design_id: int) -> ResponseReturnValue:
     chosen = request.args.get("colour", "white")
     if chosen not in GARMENT_COLOURS:
         chosen = "white"
-    return render_template(
-        "designs/detail.html",
+    return render_template("designs/detail.html", **detail_context(design, chosen))
+
+
+def detail_context(design: Design, chosen: str = "white") -> dict[str, object]:
+    return dict(
         design=design,
         colour=chosen,
         colour_names=colour_names(),
         days_left=queries.voting_days_left(design),
         Product=Product,
     )
+
+
+def refused_on_detail(design: Design, message: str, status: int = FAILED) -> ResponseReturnValue:
+    """A state change refused from the design's page: the page again, with the message."""
+    db.rollback()  # the page shows the stored state, not what the refused attempt flushed
+    context = detail_context(design)
+    return failed_page("designs/detail.html", status=status, message=message, **context)
 
 
 def _fields(form: DesignForm) -> services.DesignFields:
@@ -121,7 +134,7 @@ def _fields(form: DesignForm) -> services.DesignFields:
     )
 
 
-def _form_failure(form: DesignForm, template: str, **context: object) -> ResponseReturnValue:
+def _form_failure(form: DesignForm, template: str, **context: Any) -> ResponseReturnValue:
     if _wants_json():
         errors = {
             name: [str(e) for e in field.errors]
@@ -129,9 +142,7 @@ def _form_failure(form: DesignForm, template: str, **context: object) -> Respons
             if field.errors
         }
         return jsonify(errors=errors, form_errors=[str(e) for e in form.form_errors]), 422
-    return render_template(
-        template, form=form, **context
-    ), 422 if form.errors or form.form_errors else 200
+    return form_page(template, form=form, **context)
 
 
 def _read_upload(form: DesignForm) -> bytes | None:
@@ -179,6 +190,8 @@ def new() -> ResponseReturnValue:
 def edit(design_id: int) -> ResponseReturnValue:
     design = _own_design(design_id)
     if design.state not in lifecycle.EDITABLE:
+        if request.method == "POST":
+            return refused_on_detail(design, _("Only drafts can be edited."), CONFLICT)
         flash(_("Only drafts can be edited."), "error")
         return redirect(url_for("designs.detail", design_id=design.id))
     # Fill from the design only on GET: on POST a field missing from the form must stay empty,
@@ -215,8 +228,7 @@ def submit(design_id: int) -> ResponseReturnValue:
     try:
         lifecycle.submit(db.session(), design, current_user)
     except lifecycle.InvalidTransition as error:
-        flash(str(error), "error")
-        return redirect(url_for("designs.detail", design_id=design.id)), 303
+        return refused_on_detail(design, str(error))
     if current_app.config["SCREENING"]:
         flash(_("Submitted! Our team will screen it shortly; we will email you."), "success")
     else:
@@ -238,9 +250,8 @@ def withdraw(design_id: int) -> ResponseReturnValue:
     try:
         lifecycle.withdraw(db.session(), design, current_user)
     except lifecycle.InvalidTransition as error:
-        flash(str(error), "error")
-    else:
-        flash(_("“%(title)s” is withdrawn.", title=design.title), "info")
+        return refused_on_detail(design, str(error), CONFLICT)
+    flash(_("“%(title)s” is withdrawn.", title=design.title), "info")
     return redirect(url_for("designs.mine"))
 
 

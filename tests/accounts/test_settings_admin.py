@@ -80,7 +80,7 @@ def test_avatar_not_an_image(client: FlaskClient, auth: object, db_session: Sess
         },
         content_type="multipart/form-data",
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "not an image we can read" in response.get_data(as_text=True)
     db_session.refresh(user)
     assert user.avatar_key is None
@@ -99,7 +99,7 @@ def test_change_password_requires_current(
             "password-confirm": "a fresh passphrase",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Your current password is not right." in response.get_data(as_text=True)
     response = client.post(
         "/settings/password",

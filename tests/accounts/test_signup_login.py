@@ -44,14 +44,14 @@ def test_signup_creates_unverified_member_and_sends_link(
 def test_signup_with_taken_email_says_so(client: FlaskClient, db_session: Session) -> None:
     UserFactory(email="new.member@example.test")
     response = client.post("/signup", data=GOOD)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "An account already uses this email" in response.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).select_from(User)) == 1
 
 
 def test_signup_with_malformed_email(client: FlaskClient, db_session: Session) -> None:
     response = client.post("/signup", data={**GOOD, "email": "not-an-email@"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This email address is not valid" in response.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).select_from(User)) == 0
 
@@ -59,7 +59,7 @@ def test_signup_with_malformed_email(client: FlaskClient, db_session: Session) -
 def test_signup_with_weak_password(client: FlaskClient, db_session: Session) -> None:
     response = client.post("/signup", data={**GOOD, "password": "short"})
     text = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Use at least 10 characters (you typed 5)." in text
     response = client.post("/signup", data={**GOOD, "password": "1234567890"})
     assert "too easy to guess" in response.get_data(as_text=True)
@@ -68,7 +68,7 @@ def test_signup_with_weak_password(client: FlaskClient, db_session: Session) -> 
 
 def test_signup_with_missing_fields_never_500(client: FlaskClient) -> None:
     response = client.post("/signup", data={})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This field is required." in response.get_data(as_text=True)
 
 
@@ -85,7 +85,7 @@ def test_login_logout(client: FlaskClient, db_session: Session) -> None:
 def test_login_wrong_password(client: FlaskClient, db_session: Session) -> None:
     UserFactory(email="ana@example.test")
     response = client.post("/login", data={"email": "ana@example.test", "password": "nope"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This email and password do not match an account." in response.get_data(as_text=True)
 
 
@@ -103,7 +103,7 @@ def test_eleventh_wrong_password_gets_429(client: FlaskClient, db_session: Sessi
     UserFactory(email="ana@example.test")
     for _ in range(10):
         response = client.post("/login", data={"email": "ana@example.test", "password": "bad"})
-        assert response.status_code == 200
+        assert response.status_code == 422
     response = client.post("/login", data={"email": "ana@example.test", "password": "bad"})
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
@@ -118,4 +118,4 @@ def test_remember_me_sets_cookie(client: FlaskClient, db_session: Session) -> No
 def test_inactive_account_cannot_log_in(client: FlaskClient, db_session: Session) -> None:
     UserFactory(email="ana@example.test", is_active_account=False)
     response = client.post("/login", data={"email": "ana@example.test", "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 422

@@ -45,7 +45,7 @@ def test_login_limit_shared_through_redis(
     data = {"email": "ana@example.test", "password": "wrong"}
     for client in (app.test_client(), other.test_client()):
         for _ in range(5):
-            assert client.post("/login", data=data, environ_base=env).status_code == 200
+            assert client.post("/login", data=data, environ_base=env).status_code == 422
     # Ten failures spread over two servers: the eleventh is refused by either.
     assert app.test_client().post("/login", data=data, environ_base=env).status_code == 429
     assert redis.Redis.from_url(REDIS_URL).keys("LIMITS*"), "the counters should be in Redis"
