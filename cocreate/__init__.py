@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.jinja_env.globals.update(
         state_label=lifecycle.state_label, product_label=services.product_label
     )
+    app.jinja_env.globals["DesignState"] = lifecycle.DesignState
 
 
 def register_cli(app: Flask) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "EDITABLE",
     "MAX_REASON",
     "TRANSITIONS",
+    "DesignState",
     "InvalidTransition",
     "NotAllowed",
     "accept_screening",
