@@ -35,6 +35,7 @@ class Outcome:
 
     result: Any = None
     error: BaseException | None = None
+    thread: threading.Thread | None = None
 
 
 @dataclass
@@ -53,18 +54,18 @@ class Concurrent:
         session = self.session()
         previous, factories_session.current = factories_session.current, session
         try:
-            with self.app.test_request_context():
-                g.db_session = session
-                g.after_commit = []
+            with self.request(session):
                 yield session
-            session.commit()
+                # Inside the context: leaving it closes the session, as at a request's end.
+                session.commit()
         finally:
             factories_session.current = previous
             session.close()
 
     @contextmanager
     def request(self, session: Session) -> Iterator[Session]:
-        """A request context of this thread whose db session is `session`, as in production."""
+        """A request context of this thread whose db session is `session`, as in production;
+        leaving it closes the session (commit before)."""
         with self.app.test_request_context():
             g.db_session = session
             g.after_commit = []
@@ -80,9 +81,9 @@ class Concurrent:
             except BaseException as error:  # handed to the test, which asserts on it
                 outcome.error = error
 
-        thread = threading.Thread(target=run, daemon=True)
-        self._threads.append(thread)
-        thread.start()
+        outcome.thread = threading.Thread(target=run, daemon=True)
+        self._threads.append(outcome.thread)
+        outcome.thread.start()
         return outcome
 
     def join(self) -> None:

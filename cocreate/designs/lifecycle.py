@@ -28,6 +28,7 @@ __all__ = [
     "NotAllowed",
     "accept_screening",
     "close_voting",
+    "refused_message",
     "reject_screening",
     "remove",
     "state_label",
