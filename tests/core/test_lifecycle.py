@@ -9,7 +9,17 @@ from enum import StrEnum
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, func, select
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from cocreate.core.enums import enum_column
@@ -143,7 +153,10 @@ def test_state_is_read_again_from_the_database(db_session: Session) -> None:
     db_session.add(lamp)
     db_session.flush()
     db_session.execute(
-        Thing.__table__.update().where(Thing.__table__.c.id == lamp.id).values(state="broken")
+        update(Thing)
+        .where(Thing.id == lamp.id)
+        .values(state=Lamp.BROKEN)
+        .execution_options(synchronize_session=False)
     )
     assert lamp.state is Lamp.OFF  # stale
 
