@@ -27,6 +27,7 @@ from cocreate.config import Config
 from cocreate.core import db
 from cocreate.core.cli import alembic_config
 from tests import factories_session
+from tests.concurrency import Concurrent
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -147,3 +148,19 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Auth:
     return Auth(client)
+
+
+@pytest.fixture
+def concurrent(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Concurrent]:
+    """For `postgres_only` tests: committed data and truly concurrent transactions (see
+    tests/concurrency.py). Every app table is emptied afterwards."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
+    application = make_test_app(database_url, tmp_path / "uploads")
+    application.extensions["cocreate.db"]["engine"] = engine
+    harness = Concurrent(engine, application)
+    try:
+        yield harness
+    finally:
+        harness.join()
+        harness.empty_tables()

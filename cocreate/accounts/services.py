@@ -68,10 +68,11 @@ def register(
         role=role,
         locale=locale,
     )
-    session.add(user)
     try:
-        # A savepoint, so a sign-up racing another with the same email fails cleanly.
+        # Add and flush inside a savepoint: when a sign-up racing this one took the email
+        # first, only the savepoint rolls back and the request's transaction stays usable.
         with session.begin_nested():
+            session.add(user)
             session.flush()
     except IntegrityError as exc:
         raise AccountError(

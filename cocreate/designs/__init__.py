@@ -19,6 +19,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(design_staff_bp)
     media.register_guard(app, design_file_access)
     app.jinja_env.globals.update(
-        state_label=lifecycle.state_label, product_label=services.product_label
+        state_label=lifecycle.state_label,
+        product_label=services.product_label,
+        DesignState=lifecycle.DesignState,
     )
     app.cli.add_command(designs_cli)

@@ -1,7 +1,8 @@
 """A design's life: the allowed transitions and one function per transition.
 
-Every change goes through `_move`, which checks the current state against the table, records an
-audit row and leaves the notification to the caller's transaction (sent after commit).
+Every change goes through core's `transition()` (row lock, state re-read, table check, audit
+row); the owner/staff checks stay here, in each service. Notifications go through the caller's
+transaction (sent after commit).
 """
 
 from __future__ import annotations
@@ -10,42 +11,63 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
 from cocreate.core.db import now_utc
+from cocreate.core.lifecycle import InvalidTransition, NotAllowed, TransitionTable, transition
 from cocreate.core.mail import public_url, send_mail
 from cocreate.designs.models import Design, DesignState, DesignTransition
 
+__all__ = [
+    "EDITABLE",
+    "MAX_REASON",
+    "TRANSITIONS",
+    "DesignState",
+    "InvalidTransition",
+    "NotAllowed",
+    "accept_screening",
+    "close_voting",
+    "refused_message",
+    "reject_screening",
+    "remove",
+    "state_label",
+    "submit",
+    "voting_ended",
+    "withdraw",
+]
+
 S = DesignState
 
-#: from-state -> states it may move to.
-TRANSITIONS: dict[DesignState, frozenset[DesignState]] = {
-    S.DRAFT: frozenset({S.SUBMITTED, S.VOTING, S.WITHDRAWN, S.REMOVED}),
-    S.SUBMITTED: frozenset({S.VOTING, S.REJECTED, S.WITHDRAWN, S.REMOVED}),
-    S.VOTING: frozenset({S.CLOSED, S.WITHDRAWN, S.REMOVED}),
-    S.CLOSED: frozenset({S.APPROVED, S.DECLINED, S.REMOVED}),
-    S.APPROVED: frozenset({S.ON_SALE, S.REMOVED}),
-    S.ON_SALE: frozenset({S.RETIRED, S.REMOVED}),
-    S.RETIRED: frozenset({S.REMOVED}),
-    S.REJECTED: frozenset({S.REMOVED}),
-    S.DECLINED: frozenset({S.REMOVED}),
-    S.WITHDRAWN: frozenset({S.REMOVED}),
-    S.REMOVED: frozenset(),
-}
+#: from-state -> states it may move to (DESIGN.md, "A design's life").
+TRANSITIONS: TransitionTable[DesignState] = TransitionTable(
+    DesignState,
+    {
+        S.DRAFT: {S.SUBMITTED, S.VOTING, S.WITHDRAWN, S.REMOVED},
+        S.SUBMITTED: {S.VOTING, S.REJECTED, S.WITHDRAWN, S.REMOVED},
+        S.VOTING: {S.CLOSED, S.WITHDRAWN, S.REMOVED},
+        S.CLOSED: {S.APPROVED, S.DECLINED, S.REMOVED},
+        S.APPROVED: {S.ON_SALE, S.REMOVED},
+        S.ON_SALE: {S.RETIRED, S.REMOVED},
+        S.RETIRED: {S.REMOVED},
+        S.REJECTED: {S.REMOVED},
+        S.DECLINED: {S.REMOVED},
+        S.WITHDRAWN: {S.REMOVED},
+        S.REMOVED: set(),
+    },
+)
 
 #: States the designer may still edit the design in.
 EDITABLE = frozenset({S.DRAFT})
 MAX_REASON = 2000
 
 
-class InvalidTransition(Exception):
-    """The design is not in a state that allows this change; `str()` is a user message."""
-
-
-class NotAllowed(Exception):
-    """The person is not allowed to make this change."""
+def refused_message(state: DesignState) -> str:
+    """What a person is told when the design moved on before their change."""
+    return _(
+        "This design is %(state)s, so this cannot be done any more.",
+        state=state_label(state),
+    )
 
 
 def _move(
@@ -57,30 +79,19 @@ def _move(
     *,
     at: datetime | None = None,
 ) -> DesignTransition:
-    # Lock the row so two staff members (or a staff member and the close job) cannot both move
-    # the same design; the state is re-read under the lock.
-    session.execute(select(Design.id).where(Design.id == design.id).with_for_update())
-    session.refresh(design, attribute_names=["state"])
-    if to not in TRANSITIONS[design.state]:
-        raise InvalidTransition(
-            _(
-                "This design is %(state)s, so this cannot be done any more.",
-                state=state_label(design.state),
-            )
-        )
-    row = DesignTransition(
-        design_id=design.id,
+    row = transition(
+        session,
+        design,
+        to,
+        table=TRANSITIONS,
+        audit_model=DesignTransition,
         actor_id=actor.id if actor else None,
-        from_state=design.state,
-        to_state=to,
-        reason=reason.strip(),
-        created_at=at or now_utc(),
+        at=at or now_utc(),
+        message=refused_message,
+        reason=reason,
     )
-    design.state = to
-    if reason:
-        design.state_reason = reason.strip()
-    session.add(row)
-    session.flush()
+    if row.reason:
+        design.state_reason = row.reason
     return row
 
 

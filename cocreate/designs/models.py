@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cocreate.accounts.models import User
 from cocreate.core.db import Base, now_utc
 from cocreate.core.enums import enum_column
+from cocreate.core.lifecycle import TransitionRecord
 
 
 class DesignState(StrEnum):
@@ -161,18 +162,14 @@ class Mockup(Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class DesignTransition(Base):
-    """Audit trail: one row per state change."""
+class DesignTransition(TransitionRecord, Base):
+    """Audit trail: one row per state change (columns from core's TransitionRecord)."""
 
     __tablename__ = "design_transitions"
+    state_enum = DesignState
+    subject_key = "design_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     design_id: Mapped[int] = mapped_column(ForeignKey("designs.id", ondelete="CASCADE"), index=True)
-    #: None when the system made the change (e.g. the voting window closed).
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    from_state: Mapped[DesignState] = mapped_column(enum_column(DesignState, "from_state"))
-    to_state: Mapped[DesignState] = mapped_column(enum_column(DesignState, "to_state"))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     actor: Mapped[User | None] = relationship()
