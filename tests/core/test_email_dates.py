@@ -43,14 +43,14 @@ def _voting_open(app: Flask, locale: str, timezone: str) -> str:
             "Europe/Paris",
             "Votre création «\u00a0Midnight Tide\u00a0» est désormais soumise aux votes de la "
             "communauté "
-            "jusqu’au 9 décembre 2026 à 03:49 (heure\u202f: Paris).",
+            "jusqu’au 9 décembre 2026 à 03:49 (heure\u00a0: Paris).",
         ),
         (
             "fr",
             "Europe/London",
             "Votre création «\u00a0Midnight Tide\u00a0» est désormais soumise aux votes de la "
             "communauté "
-            "jusqu’au 9 décembre 2026 à 02:49 (heure\u202f: Londres).",
+            "jusqu’au 9 décembre 2026 à 02:49 (heure\u00a0: Londres).",
         ),
         (
             "en",
