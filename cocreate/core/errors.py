@@ -76,14 +76,20 @@ def render_error(
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 
-def _http_error(error: HTTPException) -> tuple[str | dict[str, object], int]:
+def _http_error(
+    error: HTTPException,
+) -> tuple[str | dict[str, object], int, list[tuple[str, str]]]:
     code = error.code or 500
-    if code == 413:
-        if _body_within_limit():
-            title, message = TOO_MANY_FIELDS
-            return render_error(413, str(message), str(title))
-        return render_error(413, _too_large_message())
-    return render_error(code)
+    if code == 413 and _body_within_limit():
+        title, message = TOO_MANY_FIELDS
+        body, code = render_error(413, str(message), str(title))
+    elif code == 413:
+        body, code = render_error(413, _too_large_message())
+    else:
+        body, code = render_error(code)
+    # The error's own headers stay (Allow on a 405, Content-Range on a 416); our page has its type.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return body, code, headers
 
 
 def _body_within_limit() -> bool:

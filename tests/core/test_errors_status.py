@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 def test_unsatisfiable_range_on_a_static_file_is_416(client: FlaskClient) -> None:
     response = client.get("/static/css/site.css", headers={"Range": "bytes=99999999-"})
     assert response.status_code == 416
+    assert response.headers["Content-Range"].startswith("bytes */")
     text = response.get_data(as_text=True)
     assert "416" in text
     assert "Request not completed" in text
@@ -30,6 +31,13 @@ def test_unregistered_4xx_code_keeps_its_status(app: Flask, client: FlaskClient)
     assert "410" in text
     assert "Request not completed" in text
     assert "We could not complete this request. Please go back and try again." in text
+
+
+def test_method_not_allowed_keeps_its_allow_header(client: FlaskClient) -> None:
+    response = client.put("/login")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "This page does not accept that kind of request." in response.get_data(as_text=True)
 
 
 def test_unregistered_code_in_french(app: Flask, client: FlaskClient) -> None:
