@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from cocreate.accounts import services
 from cocreate.accounts.auth import admin_required
@@ -18,6 +18,8 @@ from cocreate.core.responses import form_page
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
 MAX_PAGE = 1000
+#: Administrators first, then staff, then members: the role's text does not sort that way.
+ROLE_ORDER = case({Role.ADMIN: 0, Role.STAFF: 1}, value=User.role, else_=2)
 
 
 @bp.get("/admin/users")
@@ -30,7 +32,7 @@ def _users_page(form: RoleForm, message: str | None = None) -> ResponseReturnVal
     # A refused role change comes back to this page with 422 and its message.
     query_text = request.args.get("q", "").strip()
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    query = select(User).order_by(User.role.desc(), User.created_at.desc())
+    query = select(User).order_by(ROLE_ORDER, func.lower(User.display_name), User.email)
     if query_text:
         pattern = f"%{query_text.lower()}%"
         query = query.where(

@@ -11,13 +11,15 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from cocreate.core.i18n import LANGUAGE_NAMES
+from cocreate.core.inputs import Visible, clean_field
 
 
 class SignupForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(
         _l("Display name"),
-        validators=[DataRequired(), Length(min=2, max=60)],
+        validators=[DataRequired(), Visible(), Length(min=2, max=60)],
+        filters=[clean_field],
         description=_l("Shown beside your designs and comments."),
     )
     password = PasswordField(
@@ -64,11 +66,14 @@ def _timezone_choices() -> list[tuple[str, str]]:
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        _l("Display name"), validators=[DataRequired(), Length(min=2, max=60)]
+        _l("Display name"),
+        validators=[DataRequired(), Visible(), Length(min=2, max=60)],
+        filters=[clean_field],
     )
     bio = TextAreaField(
         _l("About you"),
         validators=[Optional(), Length(max=1000)],
+        filters=[clean_field],
         description=_l("Shown on your public profile. Plain text, up to 1000 characters."),
     )
     avatar = FileField(

@@ -37,6 +37,20 @@ PAGES = {
     ),
 }
 
+#: For a status without its own page: the page keeps the real status, with these words.
+CLIENT_ERROR = (
+    _l("Request not completed"),
+    _l("We could not complete this request. Please go back and try again."),
+)
+
+TOO_MANY_FIELDS = (
+    _l("Too many form fields"),
+    _l(
+        "The form you sent has too many fields, or too much text in one field. "
+        "Please reload the page and try again."
+    ),
+)
+
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
@@ -46,8 +60,13 @@ def _wants_json() -> bool:
     )
 
 
-def render_error(code: int, message: str | None = None) -> tuple[str | dict[str, object], int]:
-    title, default_message = PAGES.get(code, PAGES[500])
+def render_error(
+    code: int, message: str | None = None, title: str | None = None
+) -> tuple[str | dict[str, object], int]:
+    default_title, default_message = PAGES.get(code) or (
+        CLIENT_ERROR if 400 <= code < 500 else PAGES[500]
+    )
+    title = title or str(default_title)
     text = message or str(default_message)
     if _wants_json():
         return {"error": str(title), "message": text}, code
@@ -57,11 +76,29 @@ def render_error(code: int, message: str | None = None) -> tuple[str | dict[str,
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 
-def _http_error(error: HTTPException) -> tuple[str | dict[str, object], int]:
+def _http_error(
+    error: HTTPException,
+) -> tuple[str | dict[str, object], int, list[tuple[str, str]]]:
     code = error.code or 500
-    if code == 413:
-        return render_error(413, _too_large_message())
-    return render_error(code if code in PAGES else 500)
+    if code == 413 and _body_within_limit():
+        title, message = TOO_MANY_FIELDS
+        body, code = render_error(413, str(message), str(title))
+    elif code == 413:
+        body, code = render_error(413, _too_large_message())
+    else:
+        body, code = render_error(code)
+    # The error's own headers stay (Allow on a 405, Content-Range on a 416); our page has its type.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return body, code, headers
+
+
+def _body_within_limit() -> bool:
+    """Werkzeug answers 413 both for a body over MAX_CONTENT_LENGTH and for a form over
+    MAX_FORM_PARTS parts (or a text field over MAX_FORM_MEMORY_SIZE); only the declared length
+    tells them apart. A body of unknown length (chunked) counts as too large."""
+    length = request.content_length
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return length is not None and (limit is None or length <= limit)
 
 
 def _too_large_message() -> str:

@@ -14,7 +14,7 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, has_app_context, has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 
 LOCALE_COOKIE = "locale"
@@ -100,6 +100,31 @@ def format_when(value: datetime | None, fmt: str = "medium", tz: str | None = No
     return format_datetime(value, fmt)
 
 
+def format_long_when(value: datetime | None, tz: str | None = None) -> str:
+    """For emails and other text read by people, not machines: "December 9, 2026 at 3:49 AM
+    (Paris time)" — long date, time without seconds, the zone by its city, in the reader's
+    language and in `tz` (the recipient's zone; the reader's own when not given)."""
+    if value is None:
+        return ""
+    name = tz if tz and is_timezone(tz) else select_timezone()
+    zone = ZoneInfo(name)
+    locale = current_locale()
+    local = value.astimezone(zone)
+    return gettext(
+        "%(date)s at %(time)s (%(zone)s time)",
+        date=babel_dates.format_date(local.date(), "long", locale=locale),
+        time=babel_dates.format_time(local, "short", tzinfo=zone, locale=locale),
+        zone=zone_city(name, locale),
+    )
+
+
+def zone_city(name: str, locale: Locale) -> str:
+    """The city a timezone is named after, in the reader's language ("Londres" in French).
+    Babel's own lookup would follow aliases (America/Montreal would read "Toronto")."""
+    city = locale.time_zones.get(name, {}).get("city")
+    return str(city) if city else name.rsplit("/", 1)[-1].replace("_", " ")
+
+
 def format_day(value: datetime | None, fmt: str = "medium") -> str:
     """The calendar day of a UTC datetime, in the reader's timezone."""
     return "" if value is None else format_date(value, fmt)
@@ -112,6 +137,7 @@ def init_app(app: Flask) -> None:
         number=format_number,
         percent=format_percent,
         when=format_when,
+        long_when=format_long_when,
         day=format_day,
     )
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app
@@ -36,12 +37,20 @@ def _headers(response: Response) -> Response:
     return response
 
 
+#: Control and format characters (CR, LF, NUL, DEL, bidi overrides…) and line/paragraph
+#: separators: none belongs in a path, and CR or LF in a Location header is a 500 (or worse).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
 def is_safe_local_path(target: str | None) -> bool:
-    """Only a path on this site: no scheme, no host, no protocol-relative `//evil`."""
+    """Only a path on this site: no scheme, no host, no protocol-relative `//evil`, no
+    backslash (browsers read `/\\evil` as `//evil`) and no control character."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False
+    if "\\" in target or any(unicodedata.category(ch) in _UNSAFE_CATEGORIES for ch in target):
+        return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and "\\" not in target and "\n" not in target
+    return not parts.scheme and not parts.netloc
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -10,10 +12,6 @@ from sqlalchemy import func, select
 from cocreate.accounts.models import User
 from cocreate.core import db
 from cocreate.demo import seed as seed_module
-
-
-def _progress(done: int, total: int) -> None:
-    click.echo(f"\rDrawing demo designs: {done}/{total}", nl=done == total)
 
 
 @click.group("demo")
@@ -36,7 +34,8 @@ def seed(if_empty: bool, designs: int) -> None:
             logins = seed_module.DEMO_LOGINS
         else:
             # Every design goes through the real artwork pipeline: say how far along it is.
-            logins = seed_module.seed_all(session, designs=designs, progress=_progress)
+            progress = seed_module.progress_printer(sys.stdout)
+            logins = seed_module.seed_all(session, designs=designs, progress=progress)
     click.echo(f"\nDemo logins (password for all: {seed_module.DEMO_PASSWORD})")
     for role, email in logins:
         click.echo(f"  {role:<10} {email}")

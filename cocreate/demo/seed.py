@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TextIO
 
 from sqlalchemy.orm import Session
 
@@ -142,6 +143,29 @@ def seed_accounts(session: Session, rng: random.Random) -> dict[str, list[User]]
         )
     session.flush()
     return people
+
+
+PROGRESS_LABEL = "Drawing demo designs"
+BAR_WIDTH = 20
+
+
+def progress_printer(stream: TextIO) -> Callable[[int, int], None]:
+    """Seeding draws every design through the real artwork pipeline, which takes a while: say how
+    far along it is. On a terminal, one bar redrawn in place; in a log (no terminal), where a
+    carriage return would glue everything into one long line, a plain line every tenth."""
+    terminal = stream.isatty()
+
+    def report(done: int, total: int) -> None:
+        if terminal:
+            filled = done * BAR_WIDTH // total
+            bar = "#" * filled + "." * (BAR_WIDTH - filled)
+            end = "\n" if done == total else ""
+            stream.write(f"\r{PROGRESS_LABEL} [{bar}] {done}/{total}{end}")
+        elif done == total or done * 10 // total != (done - 1) * 10 // total:
+            stream.write(f"{PROGRESS_LABEL}: {done}/{total}\n")
+        stream.flush()
+
+    return report
 
 
 def seed_all(

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
+from cocreate.core.inputs import Visible, clean_field
 from cocreate.designs.models import Product
 
 
@@ -17,15 +18,21 @@ class CheckboxesField(SelectMultipleField):
 
 
 class DesignForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(), Visible(), Length(max=120)],
+        filters=[clean_field],
+    )
     description = TextAreaField(
         _l("Description"),
         validators=[Optional(), Length(max=5000)],
+        filters=[clean_field],
         description=_l("What inspired it, how you see it worn or hung. Plain text."),
     )
     tags = StringField(
         _l("Tags"),
         validators=[Optional(), Length(max=400)],
+        filters=[clean_field],
         description=_l("Up to 8, separated by commas, e.g. ocean, retro, minimal."),
     )
     products = CheckboxesField(

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from cocreate.accounts.auth import staff_required
 from cocreate.core import db
+from cocreate.core.inputs import clean_text
 from cocreate.core.responses import CONFLICT, FAILED, failed_page
 from cocreate.designs import lifecycle, queries
 from cocreate.designs.models import Design
@@ -53,7 +54,7 @@ def accept(design_id: int) -> ResponseReturnValue:
 
 def _reason() -> str:
     # The service checks the reason (present, not too long) and says what is wrong.
-    return request.form.get("reason", "")
+    return clean_text(request.form.get("reason", ""))
 
 
 @bp.post("/designs/<id:design_id>/reject")

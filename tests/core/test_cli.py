@@ -35,6 +35,9 @@ def test_demo_seed_creates_known_logins_once(
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "seed", "--if-empty", "--designs", "12"])
     assert result.exit_code == 0, result.output
+    # Not a terminal: plain progress lines a log keeps apart, no carriage returns.
+    assert "Drawing demo designs: 12/12\n" in result.output
+    assert "\r" not in result.output
     for _role, email in DEMO_LOGINS:
         assert email in result.output
         assert db_session.scalar(select(User).where(User.email == email)) is not None
