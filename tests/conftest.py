@@ -27,8 +27,8 @@ from cocreate import create_app
 from cocreate.config import Config
 from cocreate.core import clock as clock_module
 from cocreate.core import db
-from cocreate.core.clock import TestClock
 from cocreate.core.cli import alembic_config
+from cocreate.core.clock import TestClock
 from tests import factories_session
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"

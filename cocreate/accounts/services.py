@@ -10,7 +10,6 @@ import secrets
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cocreate.accounts import passwords, tokens
 from cocreate.accounts.models import PasswordResetToken, Role, User
+from cocreate.config import settings
 from cocreate.core.db import now_utc
 from cocreate.core.inputs import single_line
 from cocreate.core.mail import public_url, send_mail
@@ -34,7 +34,7 @@ def normalise_email(raw: str) -> str:
         result = validate_email(
             raw.strip(),
             check_deliverability=False,
-            test_environment=current_app.config["ENV"] != "production",
+            test_environment=settings().ENV != "production",
         )
     except EmailNotValidError as exc:
         raise AccountError(_("This email address is not valid: please check it.")) from exc
@@ -126,7 +126,7 @@ def request_password_reset(session: Session, email: str) -> None:
     if user is None or not user.is_active:
         return
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    hours = settings().PASSWORD_RESET_HOURS
     session.add(
         PasswordResetToken(
             user_id=user.id,

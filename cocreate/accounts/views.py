@@ -19,6 +19,7 @@ from cocreate.accounts.forms import (
     SignupForm,
 )
 from cocreate.accounts.models import User
+from cocreate.config import settings as app_settings
 from cocreate.core import db
 from cocreate.core.i18n import select_locale
 from cocreate.core.inputs import single_line
@@ -156,10 +157,10 @@ def reset_password(token: str) -> ResponseReturnValue:
 @login_required
 def settings() -> ResponseReturnValue:
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    form = ProfileForm(obj=user, locales=current_app.config["LOCALES"])
+    form = ProfileForm(obj=user, locales=app_settings().LOCALES)
     if request.method == "GET":
         form.locale.data = user.locale or select_locale()
-        form.timezone.data = user.timezone or current_app.config["DEFAULT_TIMEZONE"]
+        form.timezone.data = user.timezone or app_settings().DEFAULT_TIMEZONE
     if form.validate_on_submit():
         try:
             avatars.update_avatar(user, form.avatar.data, remove=bool(form.remove_avatar.data))
@@ -230,7 +231,7 @@ def change_password() -> ResponseReturnValue:
 
 def _settings_with(**forms: object) -> ResponseReturnValue:
     user = current_user
-    profile = ProfileForm(obj=user, locales=current_app.config["LOCALES"], formdata=None)
+    profile = ProfileForm(obj=user, locales=app_settings().LOCALES, formdata=None)
     context = {
         "email_form": ChangeEmailForm(prefix="email", formdata=None),
         "password_form": ChangePasswordForm(prefix="password", formdata=None),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.i18n import format_megabytes
 
@@ -67,7 +68,7 @@ def _http_error(error: HTTPException) -> tuple[str | dict[str, object], int]:
 def _too_large_message() -> str:
     return gettext(
         "The file you sent is larger than the %(limit)s MB we accept. Please send a smaller file.",
-        limit=format_megabytes(current_app.config["MAX_CONTENT_LENGTH"]),
+        limit=format_megabytes(settings().MAX_CONTENT_LENGTH),
     )
 
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from cocreate.config import settings
 from cocreate.core import db
 from cocreate.designs import lifecycle, queries, services
 from cocreate.designs.artwork_errors import ArtworkError
@@ -217,14 +218,14 @@ def submit(design_id: int) -> ResponseReturnValue:
     except lifecycle.InvalidTransition as error:
         flash(str(error), "error")
         return redirect(url_for("designs.detail", design_id=design.id)), 303
-    if current_app.config["SCREENING"]:
+    if settings().SCREENING:
         flash(_("Submitted! Our team will screen it shortly; we will email you."), "success")
     else:
         flash(
             ngettext(
                 "Submitted! Voting is open for %(num)d day.",
                 "Submitted! Voting is open for %(num)d days.",
-                current_app.config["VOTING_DAYS"],
+                settings().VOTING_DAYS,
             ),
             "success",
         )
