@@ -21,6 +21,7 @@ from cocreate.accounts.forms import (
 from cocreate.accounts.models import User
 from cocreate.config import settings as app_settings
 from cocreate.core import db
+from cocreate.core.clock import clock
 from cocreate.core.i18n import select_locale
 from cocreate.core.inputs import single_line
 from cocreate.core.ratelimit import limiter, login_limit, reset_limit, signup_limit
@@ -73,7 +74,9 @@ def login() -> ResponseReturnValue:
         return redirect(safe_next(request.args.get("next"), url_for("core.home")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session(), form.email.data or "", form.password.data or "")
+        user = services.authenticate(
+            db.session(), form.email.data or "", form.password.data or "", now=clock().now()
+        )
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
             flash(_("You are logged in."), "success")
@@ -92,7 +95,7 @@ def logout() -> ResponseReturnValue:
 @bp.get("/verify/<token>")
 def verify_email(token: str) -> ResponseReturnValue:
     try:
-        user = services.verify_email(db.session(), token)
+        user = services.verify_email(db.session(), token, now=clock().now())
     except services.AccountError as error:
         flash(str(error), "error")
         return redirect(url_for("core.home"))
@@ -119,7 +122,7 @@ def resend_verification() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(db.session(), form.email.data or "")
+        services.request_password_reset(db.session(), form.email.data or "", now=clock().now())
         flash(
             _(
                 "If an account uses %(email)s, we sent it a link to choose a new password.",
@@ -136,14 +139,16 @@ def forgot_password() -> ResponseReturnValue:
 def reset_password(token: str) -> ResponseReturnValue:
     session = db.session()
     try:
-        services.check_reset_token(session, token)
+        services.check_reset_token(session, token, now=clock().now())
     except services.AccountError as error:
         flash(str(error), "error")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.reset_password(session, token, form.password.data or "")
+            user = services.reset_password(
+                session, token, form.password.data or "", now=clock().now()
+            )
         except services.AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:
@@ -189,7 +194,11 @@ def change_email() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.change_email(
-                db.session(), current_user, form.current_password.data or "", form.email.data or ""
+                db.session(),
+                current_user,
+                form.current_password.data or "",
+                form.email.data or "",
+                now=clock().now(),
             )
         except services.AccountError as error:
             form.email.errors = [*form.email.errors, str(error)]
@@ -216,6 +225,7 @@ def change_password() -> ResponseReturnValue:
                 current_user,
                 form.current_password.data or "",
                 form.password.data or "",
+                now=clock().now(),
             )
         except services.AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from cocreate.config import settings
 from cocreate.core import db, mail
+from cocreate.core.clock import clock
 from cocreate.core.i18n import LOCALE_COOKIE
 from cocreate.core.security import safe_next
 from cocreate.designs.queries import GalleryView, gallery
@@ -20,10 +21,11 @@ ONE_YEAR = 365 * 24 * 3600
 @bp.get("/")
 def home() -> ResponseReturnValue:
     session = db.session()
+    now = clock().now()
     return render_template(
         "core/home.html",
-        voting=gallery(session, GalleryView.VOTING, per_page=8).items,
-        on_sale=gallery(session, GalleryView.ON_SALE, per_page=4).items,
+        voting=gallery(session, GalleryView.VOTING, per_page=8, now=now).items,
+        on_sale=gallery(session, GalleryView.ON_SALE, per_page=4, now=now).items,
     )
 
 

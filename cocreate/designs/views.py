@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 
 from cocreate.config import settings
 from cocreate.core import db
+from cocreate.core.clock import clock
 from cocreate.designs import lifecycle, queries, services
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.forms import DesignForm
@@ -73,7 +74,9 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:100]
     page_number = min(request.args.get("page", 1, type=int) or 1, queries.MAX_PAGE)
     session = db.session()
-    page = queries.gallery(session, view, search=search, tag=tag, page=page_number)
+    page = queries.gallery(
+        session, view, search=search, tag=tag, page=page_number, now=clock().now()
+    )
     return render_template(
         "designs/gallery.html",
         page=page,
@@ -108,7 +111,7 @@ def detail(design_id: int) -> ResponseReturnValue:
         design=design,
         colour=chosen,
         colour_names=colour_names(),
-        days_left=queries.voting_days_left(design),
+        days_left=queries.voting_days_left(design, clock().now()),
         Product=Product,
     )
 
