@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Self, cast, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ class Config:
         return self.ENV == "testing"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
         """Defaults, then environment variables parsed by each field's annotation, then
         `overrides` (already typed, not parsed)."""
         environ = os.environ if environ is None else environ
