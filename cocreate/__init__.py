@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cocreate import accounts, demo, designs, site
 from cocreate.config import Config
+from cocreate.core import clock
 
 csrf = CSRFProtect()
 
@@ -28,6 +29,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.flask_settings())
     app.extensions["cocreate.config"] = config
+    clock.init_app(app)
     register_logging(app, config)
     register_proxy(app, config)
     register_extensions(app, config)

@@ -6,12 +6,18 @@ Redis, SMTP, Stripe, S3) switches on when its variable is set.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, cast, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production by validate()
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,17 +27,221 @@ class ConfigError(RuntimeError):
     """A setting is missing or unsafe; raised at start so a bad deploy fails fast."""
 
 
-def _bool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise ConfigError(f"not a boolean: {value!r}")
+@dataclass(frozen=True)
+class Tier:
+    """Units `first` to `last` (both included; `last` None: no upper end) earn `rate`."""
+
+    first: int
+    last: int | None
+    rate: Decimal
 
 
-def _list(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+#: Tiers read from `1-100:0.10,101-500:0.12,501-:0.15`: contiguous from unit 1, ascending, the
+#: last open-ended so every unit has a rate, each rate a fraction in [0, 1].
+Tiers = tuple[Tier, ...]
+
+
+class _Invalid(ValueError):
+    """A raw value does not have the expected form; `from_env` names the variable."""
+
+    def __init__(self, expected: str, reason: str = "") -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.reason = reason
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+_BOOL_FORM = "a boolean (true/false, yes/no, on/off, 1/0)"
+_INT_FORM = "a whole number"
+_DECIMAL_FORM = "a decimal number such as 0.20"
+_LIST_FORM = "a comma-separated list such as en,fr or a JSON array"
+_DICT_FORM = "KEY=VALUE pairs such as FR=490,DE=690 or a JSON object"
+_TIERS_FORM = "tiers such as 1-100:0.10,101-500:0.12,501-:0.15"
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    raise _Invalid(_BOOL_FORM)
+
+
+def _int(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise _Invalid(_INT_FORM)
+
+
+def _decimal(value: object) -> Decimal:
+    # Built from the text (or JSON parsed with parse_float=Decimal), never through a float:
+    # Decimal(0.1) would carry binary noise into every price and rate computed from it.
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise _Invalid(_DECIMAL_FORM) from None
+    else:
+        raise _Invalid(_DECIMAL_FORM)
+    if not result.is_finite():
+        raise _Invalid(_DECIMAL_FORM, "NaN and infinity are not amounts")
+    return result
+
+
+def _str(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise _Invalid("text")
+
+
+_SCALARS: dict[Any, Callable[[object], Any]] = {
+    bool: _bool,
+    int: _int,
+    Decimal: _decimal,
+    str: _str,
+}
+
+
+def _json(raw: str, kind: type) -> Any:
+    try:
+        value = json.loads(raw, parse_float=Decimal)
+    except ValueError:
+        raise _Invalid("valid JSON") from None
+    if not isinstance(value, kind):
+        raise _Invalid(f"a JSON {'object' if kind is dict else 'array'}")
+    return value
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _tuple(item: Callable[[object], Any], raw: str) -> tuple[Any, ...]:
+    items: list[Any] = _json(raw, list) if raw.strip().startswith("[") else _split(raw)
+    try:
+        return tuple(item(value) for value in items)
+    except _Invalid as exc:
+        raise _Invalid(_LIST_FORM, f"each item must be {exc.expected}") from None
+
+
+def _dict(value_of: Callable[[object], Any], raw: str) -> dict[str, Any]:
+    if raw.strip().startswith("{"):
+        pairs = list(_json(raw, dict).items())
+    else:
+        pairs = []
+        for part in _split(raw):
+            key, equals, value = part.partition("=")
+            if not equals or not key.strip():
+                raise _Invalid(_DICT_FORM, f"{part!r} is not KEY=VALUE")
+            pairs.append((key.strip(), value.strip()))
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Invalid(_DICT_FORM, f"{key} is given twice")
+        try:
+            result[key] = value_of(value)
+        except _Invalid as exc:
+            raise _Invalid(_DICT_FORM, f"the value of {key} must be {exc.expected}") from None
+    return result
+
+
+def _tier_bound(text: str) -> int:
+    if not (text.strip().isascii() and text.strip().isdigit()):
+        raise _Invalid(_TIERS_FORM, f"{text.strip()!r} is not a unit number")
+    return int(text)
+
+
+def _tiers(raw: str) -> Tiers:
+    tiers: list[Tier] = []
+    if raw.strip().startswith("["):
+        for entry in _json(raw, list):
+            if not isinstance(entry, dict) or set(entry) != {"first", "last", "rate"}:
+                raise _Invalid(
+                    _TIERS_FORM, 'JSON tiers are {"first": 1, "last": 100, "rate": "0.10"}'
+                )
+            try:
+                last = None if entry["last"] is None else _int(entry["last"])
+                tiers.append(Tier(_int(entry["first"]), last, _decimal(entry["rate"])))
+            except _Invalid as exc:
+                raise _Invalid(_TIERS_FORM, exc.reason or f"expected {exc.expected}") from None
+    else:
+        for part in _split(raw):
+            units, colon, rate = part.partition(":")
+            first, dash, last_text = units.partition("-")
+            if not colon or not dash:
+                raise _Invalid(_TIERS_FORM, f"{part!r} is not FIRST-LAST:RATE")
+            try:
+                rate_value = _decimal(rate)
+            except _Invalid:
+                raise _Invalid(_TIERS_FORM, f"{rate.strip()!r} is not a rate") from None
+            upper = _tier_bound(last_text) if last_text.strip() else None
+            tiers.append(Tier(_tier_bound(first), upper, rate_value))
+    _check_tiers(tiers)
+    return tuple(tiers)
+
+
+def _check_tiers(tiers: list[Tier]) -> None:
+    if not tiers:
+        raise _Invalid(_TIERS_FORM, "at least one tier is needed")
+    if tiers[0].first != 1:
+        raise _Invalid(_TIERS_FORM, "the first tier must start at unit 1")
+    for tier, following in pairwise(tiers):
+        if tier.last is None:
+            raise _Invalid(_TIERS_FORM, "only the last tier may be open-ended")
+        if following.first != tier.last + 1:
+            raise _Invalid(
+                _TIERS_FORM, f"tiers must be contiguous: {following.first} follows {tier.last}"
+            )
+    for tier in tiers:
+        if tier.last is not None and tier.last < tier.first:
+            raise _Invalid(_TIERS_FORM, f"tier {tier.first}-{tier.last} ends before it starts")
+        if not Decimal(0) <= tier.rate <= Decimal(1):
+            raise _Invalid(_TIERS_FORM, f"rate {tier.rate} is not between 0 and 1")
+    if tiers[-1].last is not None:
+        raise _Invalid(_TIERS_FORM, "the last tier must be open-ended (such as 501-)")
+
+
+def _parser_for(hint: Any) -> Callable[[str], Any] | None:
+    """How to read a raw environment string into a field of type `hint`; None if unsupported."""
+    if hint in _SCALARS:
+        return _SCALARS[hint]
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if args[0] is Tier:
+            return _tiers
+        if args[0] in _SCALARS:
+            item = _SCALARS[args[0]]
+            return lambda raw: _tuple(item, raw)
+    if origin is dict and len(args) == 2 and args[0] is str and args[1] in _SCALARS:
+        value_of = _SCALARS[args[1]]
+        return lambda raw: _dict(value_of, raw)
+    return None
+
+
+def _read(name: str, hint: Any, raw: str) -> Any:
+    parse = _parser_for(hint)
+    if parse is None:
+        # A programming error, not a deploy error: the field's type needs a parser here.
+        raise TypeError(f"{name}: no environment parser for {hint!r}")
+    try:
+        return parse(raw)
+    except _Invalid as exc:
+        detail = f" ({exc.reason})" if exc.reason else ""
+        raise ConfigError(f"{name} must be {exc.expected}{detail}, got {raw!r}") from None
 
 
 @dataclass
@@ -95,25 +305,17 @@ class Config:
         return self.ENV == "testing"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
+        """Defaults, then environment variables parsed by each field's annotation, then
+        `overrides` (already typed, not parsed)."""
         environ = os.environ if environ is None else environ
+        # Annotations are strings (`from __future__ import annotations`); resolve them.
+        hints = get_type_hints(cls)
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name == "extra" or f.name not in environ:
+            if f.name == "extra" or not f.init or f.name not in environ:
                 continue
-            raw = environ[f.name]
-            kind = type(getattr(cls, f.name)) if f.name != "extra" else dict
-            if kind is bool:
-                values[f.name] = _bool(raw)
-            elif kind is int:
-                try:
-                    values[f.name] = int(raw)
-                except ValueError as exc:
-                    raise ConfigError(f"{f.name} must be a whole number, got {raw!r}") from exc
-            elif kind is tuple:
-                values[f.name] = _list(raw)
-            else:
-                values[f.name] = raw
+            values[f.name] = _read(f.name, hints[f.name], environ[f.name])
         values.update(overrides)
         return cls(**values)
 
@@ -179,3 +381,22 @@ class Config:
         )
         settings.update(self.extra)
         return settings
+
+
+def settings(app: Flask | None = None) -> Config:
+    """The typed settings of `app` (default: the current app). Services read these, not the
+    string-keyed `app.config`, which stays filled for Flask and its extensions."""
+    if app is None:
+        from flask import current_app
+
+        app = cast("Flask", current_app)
+    return cast(Config, app.extensions["cocreate.config"])
+
+
+def override(app: Flask, **changes: Any) -> Config:
+    """Change settings of a built app (tests, a live test server): the typed object and
+    `app.config` move together, so what services read and what Flask reads never disagree."""
+    updated = replace(settings(app), **changes)
+    app.extensions["cocreate.config"] = updated
+    app.config.update(changes)
+    return updated

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cocreate import create_app
 from cocreate.config import Config
+from cocreate.core import clock as clock_module
 from cocreate.core import db
 from cocreate.core.cli import alembic_config
+from cocreate.core.clock import TestClock
 from tests import factories_session
 from tests.concurrency import Concurrent
 
@@ -107,6 +110,18 @@ def app(
     db.set_session_factory(application, factory)
     application.extensions["cocreate.db"]["engine"] = connection.engine
     yield application
+
+
+#: Where the `clock` fixture's time starts: a fixed instant, so expectations can be literal.
+TEST_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(app: Flask) -> TestClock:
+    """A clock the test moves (`clock.advance(timedelta(...))`), installed on the test app."""
+    test_clock = TestClock(TEST_START)
+    clock_module.install(app, test_clock)
+    return test_clock
 
 
 @pytest.fixture

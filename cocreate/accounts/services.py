@@ -1,16 +1,16 @@
 """Account rules: sign-up, log-in checks, email verification, password reset, roles.
 
 Services flush; the request (or CLI command) commits. Emails are queued to go after the commit.
+Rules that depend on time take `now` from their caller (`core.clock`), so tests can move it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cocreate.accounts import passwords, tokens
 from cocreate.accounts.models import PasswordResetToken, Role, User
-from cocreate.core.db import now_utc
+from cocreate.config import settings
 from cocreate.core.inputs import single_line
 from cocreate.core.mail import public_url, send_mail
 
@@ -34,7 +34,7 @@ def normalise_email(raw: str) -> str:
         result = validate_email(
             raw.strip(),
             check_deliverability=False,
-            test_environment=current_app.config["ENV"] != "production",
+            test_environment=settings().ENV != "production",
         )
     except EmailNotValidError as exc:
         raise AccountError(_("This email address is not valid: please check it.")) from exc
@@ -83,14 +83,14 @@ def register(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
     user = find_by_email(session, email)
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.last_login_at = now_utc()
+    user.last_login_at = now
     return user
 
 
@@ -100,7 +100,7 @@ def send_verification_email(user: User) -> None:
     send_mail("verify_email", to=user.email, locale=user.locale, user=user, link=link)
 
 
-def verify_email(session: Session, token: str) -> User:
+def verify_email(session: Session, token: str, *, now: datetime) -> User:
     try:
         user_id, email = tokens.read_verify_token(token)
     except tokens.TokenExpired as exc:
@@ -113,7 +113,7 @@ def verify_email(session: Session, token: str) -> User:
     if user is None or user.email != email:
         raise AccountError(_("This verification link is for an address no longer on the account."))
     if user.email_verified_at is None:
-        user.email_verified_at = now_utc()
+        user.email_verified_at = now
     return user
 
 
@@ -121,18 +121,18 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_password_reset(session: Session, email: str) -> None:
+def request_password_reset(session: Session, email: str, *, now: datetime) -> None:
     """Email a single-use link. Says nothing about whether the account exists."""
     user = find_by_email(session, email)
     if user is None or not user.is_active:
         return
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    hours = settings().PASSWORD_RESET_HOURS
     session.add(
         PasswordResetToken(
             user_id=user.id,
             token_hash=_hash_token(token),
-            expires_at=now_utc() + timedelta(hours=hours),
+            expires_at=now + timedelta(hours=hours),
         )
     )
     session.flush()
@@ -142,7 +142,10 @@ def request_password_reset(session: Session, email: str) -> None:
     )
 
 
-def check_reset_token(session: Session, token: str, *, lock: bool = False) -> PasswordResetToken:
+def check_reset_token(
+    session: Session, token: str, *, now: datetime, lock: bool = False
+) -> PasswordResetToken:
+    """The unused token row; a link is valid strictly before `expires_at`, refused from it on."""
     query = select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(token))
     if lock:
         query = query.with_for_update()
@@ -151,27 +154,27 @@ def check_reset_token(session: Session, token: str, *, lock: bool = False) -> Pa
         raise AccountError(_("This password reset link is not valid. Ask for a new one."))
     if row.used_at is not None:
         raise AccountError(_("This password reset link has already been used. Ask for a new one."))
-    if row.expires_at <= now_utc():
+    if row.expires_at <= now:
         raise AccountError(_("This password reset link has expired. Ask for a new one."))
     return row
 
 
-def reset_password(session: Session, token: str, new_password: str) -> User:
-    row = check_reset_token(session, token, lock=True)
+def reset_password(session: Session, token: str, new_password: str, *, now: datetime) -> User:
+    row = check_reset_token(session, token, now=now, lock=True)
     user = session.get_one(User, row.user_id)
     _check_strength(user, new_password)
     # Mark it used with a guarded UPDATE, so two simultaneous uses cannot both succeed.
     used = session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now_utc())
+        .values(used_at=now)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise AccountError(_("This password reset link has already been used. Ask for a new one."))
-    _set_password(session, user, new_password)
+    _set_password(session, user, new_password, now=now)
     # Opening the emailed link proves the address too.
     if user.email_verified_at is None:
-        user.email_verified_at = now_utc()
+        user.email_verified_at = now
     return user
 
 
@@ -183,29 +186,33 @@ def _check_strength(user: User, new_password: str) -> None:
         raise AccountError(" ".join(problems))
 
 
-def _set_password(session: Session, user: User, new_password: str) -> None:
+def _set_password(session: Session, user: User, new_password: str, *, now: datetime) -> None:
     _check_strength(user, new_password)
     user.password_hash = passwords.hash_password(new_password)
     user.session_version += 1
-    _revoke_reset_links(session, user)
+    _revoke_reset_links(session, user, now=now)
 
 
-def _revoke_reset_links(session: Session, user: User) -> None:
+def _revoke_reset_links(session: Session, user: User, *, now: datetime) -> None:
     """Links sent before a password or email change must not work after it."""
     session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now_utc())
+        .values(used_at=now)
     )
 
 
-def change_password(session: Session, user: User, current_password: str, new_password: str) -> None:
+def change_password(
+    session: Session, user: User, current_password: str, new_password: str, *, now: datetime
+) -> None:
     if not passwords.verify_password(user.password_hash, current_password):
         raise AccountError(_("Your current password is not right."))
-    _set_password(session, user, new_password)
+    _set_password(session, user, new_password, now=now)
 
 
-def change_email(session: Session, user: User, current_password: str, new_email: str) -> None:
+def change_email(
+    session: Session, user: User, current_password: str, new_email: str, *, now: datetime
+) -> None:
     if not passwords.verify_password(user.password_hash, current_password):
         raise AccountError(_("Your current password is not right."))
     new_email = normalise_email(new_email)
@@ -221,7 +228,7 @@ def change_email(session: Session, user: User, current_password: str, new_email:
             session.flush()
     except IntegrityError as exc:
         raise AccountError(_("An account already uses this email.")) from exc
-    _revoke_reset_links(session, user)
+    _revoke_reset_links(session, user, now=now)
     send_mail("email_changed", to=old_email, locale=user.locale, user=user, new_email=new_email)
     send_verification_email(user)
 

@@ -6,14 +6,15 @@ member changes their email.
 
 from __future__ import annotations
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from cocreate.config import settings
 
 VERIFY_SALT = "cocreate.email-verify"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=VERIFY_SALT)
+    return URLSafeTimedSerializer(settings().SECRET_KEY, salt=VERIFY_SALT)
 
 
 def make_verify_token(user_id: int, email: str) -> str:
@@ -29,7 +30,7 @@ class TokenExpired(TokenInvalid):
 
 
 def read_verify_token(token: str) -> tuple[int, str]:
-    max_age = current_app.config["EMAIL_VERIFY_DAYS"] * 86400
+    max_age = settings().EMAIL_VERIFY_DAYS * 86400
     try:
         data = _serializer().loads(token, max_age=max_age)
     except SignatureExpired as exc:

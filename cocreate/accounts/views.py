@@ -20,7 +20,9 @@ from cocreate.accounts.forms import (
     SignupForm,
 )
 from cocreate.accounts.models import User
+from cocreate.config import settings as app_settings
 from cocreate.core import db
+from cocreate.core.clock import clock
 from cocreate.core.i18n import select_locale
 from cocreate.core.inputs import single_line
 from cocreate.core.ratelimit import limiter, login_limit, reset_limit, signup_limit
@@ -74,7 +76,9 @@ def login() -> ResponseReturnValue:
         return redirect(safe_next(request.args.get("next"), url_for("site.home")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session(), form.email.data or "", form.password.data or "")
+        user = services.authenticate(
+            db.session(), form.email.data or "", form.password.data or "", now=clock().now()
+        )
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
             flash(_("You are logged in."), "success")
@@ -94,7 +98,7 @@ def logout() -> ResponseReturnValue:
 @db.writes
 def verify_email(token: str) -> ResponseReturnValue:
     try:
-        user = services.verify_email(db.session(), token)
+        user = services.verify_email(db.session(), token, now=clock().now())
     except services.AccountError as error:
         flash(str(error), "error")
         return redirect(url_for("site.home"))
@@ -121,7 +125,7 @@ def resend_verification() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(db.session(), form.email.data or "")
+        services.request_password_reset(db.session(), form.email.data or "", now=clock().now())
         flash(
             _(
                 "If an account uses %(email)s, we sent it a link to choose a new password.",
@@ -138,14 +142,16 @@ def forgot_password() -> ResponseReturnValue:
 def reset_password(token: str) -> ResponseReturnValue:
     session = db.session()
     try:
-        services.check_reset_token(session, token)
+        services.check_reset_token(session, token, now=clock().now())
     except services.AccountError as error:
         flash(str(error), "error")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.reset_password(session, token, form.password.data or "")
+            user = services.reset_password(
+                session, token, form.password.data or "", now=clock().now()
+            )
         except services.AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:
@@ -159,10 +165,10 @@ def reset_password(token: str) -> ResponseReturnValue:
 @login_required
 def settings() -> ResponseReturnValue:
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    form = ProfileForm(obj=user, locales=current_app.config["LOCALES"])
+    form = ProfileForm(obj=user, locales=app_settings().LOCALES)
     if request.method == "GET":
         form.locale.data = user.locale or select_locale()
-        form.timezone.data = user.timezone or current_app.config["DEFAULT_TIMEZONE"]
+        form.timezone.data = user.timezone or app_settings().DEFAULT_TIMEZONE
     if form.validate_on_submit():
         try:
             avatars.update_avatar(user, form.avatar.data, remove=bool(form.remove_avatar.data))
@@ -191,7 +197,11 @@ def change_email() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.change_email(
-                db.session(), current_user, form.current_password.data or "", form.email.data or ""
+                db.session(),
+                current_user,
+                form.current_password.data or "",
+                form.email.data or "",
+                now=clock().now(),
             )
         except services.AccountError as error:
             form.email.errors = [*form.email.errors, str(error)]
@@ -218,6 +228,7 @@ def change_password() -> ResponseReturnValue:
                 current_user,
                 form.current_password.data or "",
                 form.password.data or "",
+                now=clock().now(),
             )
         except services.AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
@@ -233,7 +244,7 @@ def change_password() -> ResponseReturnValue:
 
 def _settings_with(**forms: object) -> ResponseReturnValue:
     user = current_user
-    profile = ProfileForm(obj=user, locales=current_app.config["LOCALES"], formdata=None)
+    profile = ProfileForm(obj=user, locales=app_settings().LOCALES, formdata=None)
     context: dict[str, Any] = {
         "email_form": ChangeEmailForm(prefix="email", formdata=None),
         "password_form": ChangePasswordForm(prefix="password", formdata=None),

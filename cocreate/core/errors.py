@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.i18n import format_megabytes
 
@@ -97,14 +98,14 @@ def _body_within_limit() -> bool:
     MAX_FORM_PARTS parts (or a text field over MAX_FORM_MEMORY_SIZE); only the declared length
     tells them apart. A body of unknown length (chunked) counts as too large."""
     length = request.content_length
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = settings().MAX_CONTENT_LENGTH
     return length is not None and (limit is None or length <= limit)
 
 
 def _too_large_message() -> str:
     return gettext(
         "The file you sent is larger than the %(limit)s MB we accept. Please send a smaller file.",
-        limit=format_megabytes(current_app.config["MAX_CONTENT_LENGTH"]),
+        limit=format_megabytes(settings().MAX_CONTENT_LENGTH),
     )
 
 

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask import Flask, has_app_context, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
+
+from cocreate.config import settings
 
 LOCALE_COOKIE = "locale"
 babel = Babel()
@@ -25,25 +27,25 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
 
 def select_locale() -> str:
-    locales = current_app.config["LOCALES"]
+    locales = settings().LOCALES
     if not has_request_context():  # CLI commands and jobs
-        return current_app.config["DEFAULT_LOCALE"]
+        return settings().DEFAULT_LOCALE
     user = current_user
     if user and user.is_authenticated and user.locale in locales:
         return user.locale
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in locales:
         return cookie
-    return request.accept_languages.best_match(locales) or current_app.config["DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(locales) or settings().DEFAULT_LOCALE
 
 
 def select_timezone() -> str:
     if not has_request_context():
-        return current_app.config["DEFAULT_TIMEZONE"]
+        return settings().DEFAULT_TIMEZONE
     user = current_user
     if user and user.is_authenticated and user.timezone and is_timezone(user.timezone):
         return user.timezone
-    return current_app.config["DEFAULT_TIMEZONE"]
+    return settings().DEFAULT_TIMEZONE
 
 
 def is_timezone(name: str) -> bool:
@@ -58,7 +60,7 @@ def current_locale() -> Locale:
     """The reader's locale; outside any app (benchmarks, scripts) English, the source language."""
     if not has_app_context():
         return Locale.parse("en")
-    return get_locale() or Locale.parse(current_app.config["DEFAULT_LOCALE"])
+    return get_locale() or Locale.parse(settings().DEFAULT_LOCALE)
 
 
 def cents_to_decimal(cents: int) -> Decimal:
@@ -67,7 +69,7 @@ def cents_to_decimal(cents: int) -> Decimal:
 
 def format_money(cents: int, currency: str | None = None) -> str:
     """`€12.50` in English, `12,50 €` in French (with the non-breaking spaces CLDR asks for)."""
-    currency = currency or current_app.config["CURRENCY"]
+    currency = currency or settings().CURRENCY
     return babel_numbers.format_currency(cents_to_decimal(cents), currency, locale=current_locale())
 
 

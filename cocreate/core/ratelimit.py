@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from cocreate.config import settings
 
 limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
 
 
 def login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
+    return settings().RATELIMIT_LOGIN
 
 
 def signup_limit() -> str:
-    return current_app.config["RATELIMIT_SIGNUP"]
+    return settings().RATELIMIT_SIGNUP
 
 
 def reset_limit() -> str:
-    return current_app.config["RATELIMIT_RESET"]
+    return settings().RATELIMIT_RESET

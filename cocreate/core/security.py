@@ -5,7 +5,9 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
+
+from cocreate.config import settings
 
 # No inline scripts or styles anywhere: every script and stylesheet is a file under /static.
 CSP = "; ".join(
@@ -32,7 +34,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config["ENV"] == "production":
+    if settings().ENV == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     return response
 

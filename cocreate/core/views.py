@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 
+from cocreate.config import settings
 from cocreate.core import db, mail
 from cocreate.core.i18n import LOCALE_COOKIE
 from cocreate.core.security import safe_next
@@ -18,7 +19,7 @@ ONE_YEAR = 365 * 24 * 3600
 @bp.post("/language")
 def set_language() -> ResponseReturnValue:
     locale = request.form.get("locale", "")
-    if locale not in current_app.config["LOCALES"]:
+    if locale not in settings().LOCALES:
         abort(400)
     response = redirect(safe_next(request.form.get("next"), url_for("site.home")))
     response.set_cookie(
@@ -43,6 +44,6 @@ def health() -> ResponseReturnValue:
 @bp.get("/dev/outbox")
 def outbox() -> ResponseReturnValue:
     # Development only: in production emails go through SMTP and this page does not exist.
-    if current_app.config["ENV"] == "production" or current_app.config["SMTP_HOST"]:
+    if settings().ENV == "production" or settings().SMTP_HOST:
         abort(404)
     return render_template("core/outbox.html", mails=list(mail.outbox()))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from cocreate.accounts.models import User
+from cocreate.config import settings
 from cocreate.core import db
 from cocreate.demo import seed as seed_module
 
@@ -25,7 +25,7 @@ def demo_cli() -> None:
 @with_appcontext
 def seed(if_empty: bool, designs: int) -> None:
     """Create demo accounts and content, then print the demo logins."""
-    if current_app.config["ENV"] == "production":
+    if settings().ENV == "production":
         # The demo logins and their password are published in the README.
         raise click.ClickException("demo data is never seeded in production")
     with db.transaction() as session:

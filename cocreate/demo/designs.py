@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.config import settings
 from cocreate.core.db import now_utc
 from cocreate.demo.artwork import generate_artwork
 from cocreate.demo.titles import demo_titles
@@ -59,7 +60,7 @@ def _age(
     design: Design, state: DesignState, rng: random.Random, staff: User
 ) -> list[DesignTransition]:
     """Backdate the design and return the audit trail of the path it took."""
-    days = current_app.config["VOTING_DAYS"]
+    days = settings().VOTING_DAYS
     now = now_utc()
     if state in (S.DRAFT, S.SUBMITTED):  # fresh work, still waiting
         opened = now - timedelta(hours=rng.randint(2, 30))

@@ -14,7 +14,6 @@ from sqlalchemy import Float, Select, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from cocreate.accounts.models import User
-from cocreate.core.db import now_utc
 from cocreate.designs.lifecycle import voting_ended
 from cocreate.designs.models import PUBLIC_STATES, Design, DesignState, Tag, design_tags
 
@@ -93,9 +92,9 @@ def gallery(
     tag: str | None = None,
     page: int = 1,
     per_page: int = PAGE_SIZE,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Page:
-    now = now or now_utc()
+    """One page of `view`; "open" means voting and not yet ended at `now` (the caller's clock)."""
     query = select(Design)
     open_now = and_(Design.state == DesignState.VOTING, Design.voting_ends_at > now)
     if view is GalleryView.VOTING:
@@ -151,10 +150,9 @@ def get_design(session: Session, design_id: int) -> Design | None:
     return session.scalars(query).unique().one_or_none()
 
 
-def voting_days_left(design: Design, now: datetime | None = None) -> int | None:
+def voting_days_left(design: Design, now: datetime) -> int | None:
     """Whole days (rounded up) until the window closes; None when not voting or already ended
     (the close job may not have run yet)."""
-    now = now or now_utc()
     ends = design.voting_ends_at
     if design.state is not DesignState.VOTING or ends is None or voting_ended(design, now):
         return None

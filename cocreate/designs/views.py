@@ -20,7 +20,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from cocreate.config import settings
 from cocreate.core import db
+from cocreate.core.clock import clock
 from cocreate.core.responses import CONFLICT, FAILED, failed_page, form_page
 from cocreate.designs import lifecycle, queries, services
 from cocreate.designs.artwork_errors import ArtworkError
@@ -75,7 +77,9 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:100]
     page_number = min(request.args.get("page", 1, type=int) or 1, queries.MAX_PAGE)
     session = db.session()
-    page = queries.gallery(session, view, search=search, tag=tag, page=page_number)
+    page = queries.gallery(
+        session, view, search=search, tag=tag, page=page_number, now=clock().now()
+    )
     return render_template(
         "designs/gallery.html",
         page=page,
@@ -113,7 +117,7 @@ def detail_context(design: Design, chosen: str = "white") -> dict[str, object]:
         design=design,
         colour=chosen,
         colour_names=colour_names(),
-        days_left=queries.voting_days_left(design),
+        days_left=queries.voting_days_left(design, clock().now()),
         Product=Product,
     )
 
@@ -229,14 +233,14 @@ def submit(design_id: int) -> ResponseReturnValue:
         lifecycle.submit(db.session(), design, current_user)
     except lifecycle.InvalidTransition as error:
         return refused_on_detail(design, str(error))
-    if current_app.config["SCREENING"]:
+    if settings().SCREENING:
         flash(_("Submitted! Our team will screen it shortly; we will email you."), "success")
     else:
         flash(
             ngettext(
                 "Submitted! Voting is open for %(num)d day.",
                 "Submitted! Voting is open for %(num)d days.",
-                current_app.config["VOTING_DAYS"],
+                settings().VOTING_DAYS,
             ),
             "success",
         )

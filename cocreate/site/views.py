@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from cocreate.accounts.auth import staff_required
 from cocreate.accounts.models import Role, User
 from cocreate.core import db
+from cocreate.core.clock import clock
 from cocreate.designs.models import Design, DesignState
 from cocreate.designs.queries import GalleryView, designs_of, gallery
 
@@ -21,10 +22,11 @@ bp = Blueprint("site", __name__, template_folder="templates")
 @bp.get("/")
 def home() -> ResponseReturnValue:
     session = db.session()
+    now = clock().now()
     return render_template(
         "site/home.html",
-        voting=gallery(session, GalleryView.VOTING, per_page=8).items,
-        on_sale=gallery(session, GalleryView.ON_SALE, per_page=4).items,
+        voting=gallery(session, GalleryView.VOTING, per_page=8, now=now).items,
+        on_sale=gallery(session, GalleryView.ON_SALE, per_page=4, now=now).items,
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Flask, abort
 from flask.testing import FlaskClient
 
+from cocreate.config import override
 from cocreate.core.security import is_safe_local_path
 
 
@@ -25,7 +26,7 @@ def test_404_page(client: FlaskClient) -> None:
 
 
 def test_413_page(app: Flask, client: FlaskClient) -> None:
-    app.config["MAX_CONTENT_LENGTH"] = 1000
+    override(app, MAX_CONTENT_LENGTH=1000)
     response = client.post("/signup", data={"email": "x" * 5000})
     assert response.status_code == 413
     assert "File too large" in response.get_data(as_text=True)

@@ -42,7 +42,7 @@ def test_views_filter_and_order(db_session: Session) -> None:
     sale = DesignFactory(
         title="Sale", state=DesignState.ON_SALE, published_at=now - timedelta(days=30)
     )
-    titles = lambda view: [d.title for d in queries.gallery(db_session, view).items]  # noqa: E731
+    titles = lambda view: [d.title for d in queries.gallery(db_session, view, now=now).items]  # noqa: E731
     assert titles(queries.GalleryView.VOTING) == ["Fresh", "Soon"]
     assert titles(queries.GalleryView.ENDING) == ["Soon", "Fresh"]
     assert titles(queries.GalleryView.ON_SALE) == ["Sale"]
@@ -58,7 +58,8 @@ def test_top_ranked_uses_bayesian_average(db_session: Session) -> None:
     VotingDesignFactory(title="Three fives", vote_count=3, score_sum=15)
     VotingDesignFactory(title="Crowd favourite", vote_count=400, score_sum=1840)
     VotingDesignFactory(title="Disliked", vote_count=50, score_sum=75)
-    top = [d.title for d in queries.gallery(db_session, queries.GalleryView.TOP).items]
+    page = queries.gallery(db_session, queries.GalleryView.TOP, now=now_utc())
+    top = [d.title for d in page.items]
     assert top == ["Crowd favourite", "Three fives", "Disliked"]
 
 
@@ -67,7 +68,7 @@ def test_search_by_title_tag_and_designer(db_session: Session) -> None:
     VotingDesignFactory(title="Midnight Tide", tags=[ocean])
     VotingDesignFactory(title="Peaks", designer=UserFactory(display_name="Kofi Mensah"))
     VotingDesignFactory(title="Other")
-    search = lambda q: {d.title for d in queries.gallery(db_session, search=q).items}  # noqa: E731
+    search = lambda q: {d.title for d in queries.gallery(db_session, search=q, now=now_utc()).items}  # noqa: E731
     assert search("tide") == {"Midnight Tide"}
     assert search("OCEAN") == {"Midnight Tide"}
     assert search("kofi") == {"Peaks"}
@@ -77,8 +78,8 @@ def test_search_by_title_tag_and_designer(db_session: Session) -> None:
 def test_pagination(db_session: Session) -> None:
     for _ in range(5):
         VotingDesignFactory()
-    first = queries.gallery(db_session, per_page=2)
-    third = queries.gallery(db_session, per_page=2, page=3)
+    first = queries.gallery(db_session, per_page=2, now=now_utc())
+    third = queries.gallery(db_session, per_page=2, page=3, now=now_utc())
     assert len(first.items) == 2 and first.has_next and not first.has_previous
     assert len(third.items) == 1 and not third.has_next and third.has_previous
 

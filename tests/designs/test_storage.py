@@ -32,6 +32,8 @@ DATA = b"\x89PNG pretend image bytes"
 DIGEST = hashlib.sha256(DATA).hexdigest()
 KEY = f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.png"
 BUCKET = "cocreate-test"
+#: 2001-09-09 in nanoseconds: a file date no test run can produce by writing the file.
+PAST_NS = 1_000_000_000 * 1_000_000_000
 
 
 # --- Keys ----------------------------------------------------------------------------------------
@@ -142,11 +144,13 @@ def test_local_file_lands_under_its_key_readable_and_without_temp_files(tmp_path
 def test_local_put_does_not_rewrite_an_existing_file(tmp_path: Path) -> None:
     store = LocalStorage(tmp_path)
     store.put(DATA, suffix=".png")
-    before = (tmp_path / KEY).stat()
-    time.sleep(0.01)
+    path = tmp_path / KEY
+    # Dated 2001 instead of sleeping: a rewrite would give the file a new inode and today's mtime.
+    os.utime(path, ns=(PAST_NS, PAST_NS))
+    inode = path.stat().st_ino
     store.put(DATA, suffix=".png")
-    after = (tmp_path / KEY).stat()
-    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (inode, PAST_NS)
 
 
 def test_local_write_failure_leaves_no_file_at_all(
@@ -267,11 +271,21 @@ def test_s3_objects_are_typed_and_cacheable(s3_storage: S3Storage, s3_client: An
 
 
 def test_s3_put_skips_existing_objects(s3_storage: S3Storage, s3_client: Any) -> None:
+    # Uploads are counted on the client itself (botocore's event hooks) rather than compared by
+    # LastModified, which has one-second resolution and would need the test to sleep.
+    uploads: list[str] = []
+
+    def record(params: dict[str, Any], **_kwargs: Any) -> None:
+        uploads.append(params["Key"])
+
+    s3_client.meta.events.register("before-parameter-build.s3.PutObject", record)
     key = s3_storage.put(DATA, suffix=".png")
-    first = s3_client.head_object(Bucket=BUCKET, Key=key)["LastModified"]
-    time.sleep(1.1)  # S3 timestamps have one-second resolution
-    s3_storage.put(DATA, suffix=".png")
-    assert s3_client.head_object(Bucket=BUCKET, Key=key)["LastModified"] == first
+    assert uploads == [KEY]
+    first = s3_client.head_object(Bucket=BUCKET, Key=key)["ETag"]
+    assert s3_storage.put(DATA, suffix=".png") == KEY
+    assert uploads == [KEY]
+    assert s3_client.head_object(Bucket=BUCKET, Key=key)["ETag"] == first
+    assert s3_storage.open(KEY) == DATA
 
 
 def test_make_storage_picks_the_backend(

@@ -16,6 +16,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
+from cocreate.config import override
 from cocreate.core.cli import alembic_config
 from tests.conftest import make_test_app
 
@@ -37,7 +38,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        app.config["PUBLIC_URL"] = self.url  # email links point at this server
+        override(app, PUBLIC_URL=self.url)  # email links point at this server
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> LiveServer:

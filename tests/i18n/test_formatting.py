@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale, ngettext
 
+from cocreate.config import override
 from cocreate.core.i18n import format_day, format_money, format_number, format_percent, format_when
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -68,7 +69,7 @@ def test_dates_in_reader_timezone(app: Flask) -> None:
         with force_locale("fr"):
             assert format_when(WHEN) == "5 mars 2026, 15:30:00"
             assert format_day(WHEN, "long") == "5 mars 2026"
-    app.config["DEFAULT_TIMEZONE"] = "America/New_York"
+    override(app, DEFAULT_TIMEZONE="America/New_York")
     with app.test_request_context(), force_locale("en"):
         assert format_when(WHEN, "short") == f"3/5/26, 9:30{NNBSP}AM"
         # 23:30 UTC is still the 5th... but 04:30 UTC on the 6th is the 5th in New York.
