@@ -30,6 +30,8 @@ from cocreate.core import db
 from cocreate.core import outbox as outbox_rows
 from cocreate.core.outbox import OutboxMessage, OutboxStatus, Sender
 
+SENT, PENDING, FAILED = OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.FAILED
+
 QUEUE_NAME = "cocreate"
 #: The embedded worker's sweep period, for retries and rows left by a crash.
 SWEEP_SECONDS = 60
@@ -38,10 +40,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class JobsState:
+    #: How the after-commit step hands rows over (see `choose_dispatch`); tests may swap it.
+    dispatch: Callable[[Flask, list[int]], None]
     senders: dict[str, Sender] = field(default_factory=dict)
     queue_name: str = QUEUE_NAME
-    #: Replaced in tests to see what the after-commit step hands off.
-    dispatch: Callable[[Flask, list[int]], None] | None = None
     background: BackgroundDelivery | None = None
 
 
@@ -103,15 +105,30 @@ def deliver_after_commit(ids: list[int]) -> None:
 
 
 def dispatch(app: Flask, ids: list[int]) -> None:
-    jobs = state(app)
-    if jobs.dispatch is not None:
-        jobs.dispatch(app, ids)
-    elif app.config["REDIS_URL"]:
-        rq_queue(app).enqueue(delivery_job, ids)
-    elif app.config["ENV"] == "testing":
-        deliver(app, ids)
-    else:
-        background(app).submit(ids)
+    state(app).dispatch(app, ids)
+
+
+def inline(app: Flask, ids: list[int]) -> None:
+    """ENV=testing: deliver now, after the commit but before the response returns."""
+    deliver(app, ids)
+
+
+def to_background(app: Flask, ids: list[int]) -> None:
+    """The embedded default: the process's delivery thread takes it from here."""
+    background(app).submit(ids)
+
+
+def to_rq(app: Flask, ids: list[int]) -> None:
+    """REDIS_URL set: an RQ worker (`flask jobs worker`) delivers it."""
+    rq_queue(app).enqueue(delivery_job, ids)
+
+
+def choose_dispatch(app: Flask) -> Callable[[Flask, list[int]], None]:
+    if app.config["REDIS_URL"]:
+        return to_rq
+    if app.config["ENV"] == "testing":
+        return inline
+    return to_background
 
 
 # The embedded worker -------------------------------------------------------------------------
@@ -202,14 +219,16 @@ def make_worker(app: Flask, connection: Redis | None = None) -> SimpleWorker:
 
 
 def outcome_text(outcome: Counter[str] | dict[str, Any]) -> str:
-    return ", ".join(f"{outcome.get(s.value, 0)} {s.value}" for s in OutboxStatus)
+    sent, retry, failed = (outcome.get(s.value, 0) for s in (SENT, PENDING, FAILED))
+    return f"{sent} sent, {retry} to retry later, {failed} failed"
 
 
 def init_app(app: Flask) -> None:
     from cocreate.core.jobs_cli import jobs_cli
 
-    app.extensions["cocreate.jobs"] = JobsState()
+    jobs = JobsState(dispatch=choose_dispatch(app))
+    app.extensions["cocreate.jobs"] = jobs
     app.cli.add_command(jobs_cli)
-    if not app.config["REDIS_URL"] and app.config["ENV"] != "testing":
+    if jobs.dispatch is to_background:
         # Started by the first request, so a restarted server sweeps what a crash left.
         app.before_request(_start_background)
