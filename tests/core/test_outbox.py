@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic import command
@@ -281,11 +280,8 @@ def test_failed_email_is_marked_on_the_outbox_page(app: Flask, db_session: Sessi
     assert "Hello" in page and "sending failed" in page
 
 
-@pytest.mark.parametrize("overrides", [{"SMTP_HOST": "smtp.example.test"}], ids=["smtp-configured"])
-def test_outbox_page_is_absent_when_mail_really_goes_out(
-    tmp_path: Path, overrides: dict[str, Any]
-) -> None:
-    server = file_app(tmp_path / "unused.sqlite3", tmp_path, "nodb", **overrides)
+def test_outbox_page_is_absent_when_mail_really_goes_out(migrated_db: Path, tmp_path: Path) -> None:
+    server = file_app(migrated_db, tmp_path, SMTP_HOST="smtp.example.test")
     assert server.test_client().get("/dev/outbox").status_code == 404
 
 
