@@ -35,6 +35,7 @@ SENT, PENDING, FAILED = OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.FA
 QUEUE_NAME = "cocreate"
 #: The embedded worker's sweep period, for retries and rows left by a crash.
 SWEEP_SECONDS = 60
+STOP = "stop"
 logger = logging.getLogger(__name__)
 
 
@@ -140,7 +141,7 @@ class BackgroundDelivery:
     def __init__(self, app: Flask, sweep_seconds: float | None = SWEEP_SECONDS) -> None:
         self.app = app
         self.sweep_seconds = sweep_seconds
-        self.inbox: queues.Queue[list[int] | None] = queues.Queue()
+        self.inbox: queues.Queue[list[int] | str | None] = queues.Queue()
         self.thread: threading.Thread | None = None
         self.pid = 0
         self.lock = threading.Lock()
@@ -164,6 +165,13 @@ class BackgroundDelivery:
         """Block until everything handed over so far is processed (tests)."""
         self.inbox.join()
 
+    def stop(self) -> None:
+        """End the thread once it has processed what it was given (tests, shutdown)."""
+        thread = self.thread
+        if thread is not None and thread.is_alive():
+            self.inbox.put(STOP)
+            thread.join()
+
     def _run(self) -> None:
         while True:
             try:
@@ -172,7 +180,9 @@ class BackgroundDelivery:
                 self._deliver(None)  # a periodic sweep: retries that came due
                 continue
             try:
-                self._deliver(ids)
+                if ids == STOP:
+                    return
+                self._deliver(ids if isinstance(ids, list) else None)
             finally:
                 self.inbox.task_done()
 

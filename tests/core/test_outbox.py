@@ -243,6 +243,7 @@ def test_background_thread_delivers_outside_the_request(migrated_db: Path, tmp_p
     )
     assert response.status_code == 302
     jobs.background(server).wait_idle()
+    jobs.background(server).stop()
     [sent] = transport.sent
     assert sent.mail.subject == "Confirm your email address for cocreate"
     assert sent.in_request is False and sent.thread == "cocreate-outbox"
