@@ -4,6 +4,7 @@ or the restarted server, sends it, exactly once."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -49,9 +50,12 @@ SERVER = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def crashed_db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
+@pytest.fixture(scope="module")
+def crashed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database the killed process left (run once; each test works on a copy)."""
+    tmp_path = tmp_path_factory.mktemp("crash")
+    path = tmp_path / "crash.sqlite3"
+    url = f"sqlite:///{path}"
     command.upgrade(alembic_config(url), "head")
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     done = subprocess.run(
@@ -63,7 +67,18 @@ def crashed_db(tmp_path: Path) -> str:
         check=False,
     )
     assert done.returncode == KILLED, done.stdout + done.stderr
-    return url
+    return path
+
+
+@pytest.fixture
+def crashed_db(crashed_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "crashed.sqlite3"
+    # WAL mode: the committed row may still be in the -wal file beside the database.
+    for suffix in ("", "-wal", "-shm"):
+        source = crashed_template.with_name(crashed_template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, path.with_name(path.name + suffix))
+    return f"sqlite:///{path}"
 
 
 def _rows(url: str) -> list[tuple[OutboxStatus, int, str]]:
