@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from redis import Redis
 from rq import Queue, SimpleWorker
 
@@ -116,6 +116,10 @@ def inline(app: Flask, ids: list[int]) -> None:
 
 def to_background(app: Flask, ids: list[int]) -> None:
     """The embedded default: the process's delivery thread takes it from here."""
+    if not has_request_context():
+        # A command: nobody waits on it, and its process may exit before the thread runs.
+        deliver(app, ids)
+        return
     background(app).submit(ids)
 
 
