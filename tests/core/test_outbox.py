@@ -291,3 +291,15 @@ def test_outbox_helper_reads_in_a_given_session(db_session: Session) -> None:
     outbox.deliver_due(db_session, lambda m: None, now=T0, max_attempts=3)
     assert [m.to for m in mail.outbox(session=db_session)] == ["ana@example.test"]
     assert db.now_utc() > T0
+
+
+def test_a_command_delivers_right_after_its_commit(migrated_db: Path, tmp_path: Path) -> None:
+    # Embedded mode, outside a request: the command's process may exit at once, so it does not
+    # leave the email to a thread.
+    server = file_app(migrated_db, tmp_path, ENV="development")
+    transport = recording(server)
+    with server.app_context(), db.transaction():
+        mail.send_mail("verify_email", to="zed@example.test", locale="en", user=None, link="x")
+        assert transport.sent == []
+    assert transport.subjects == ["Confirm your email address for cocreate"]
+    assert jobs.state(server).background is None
