@@ -78,7 +78,8 @@ def add(session: Session, kind: str, payload: dict[str, Any], *, now: datetime) 
 
 def retry_delay(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failed attempt: 1 min, 2, 4 … capped at an hour."""
-    return min(FIRST_RETRY * 2 ** (attempts - 1), MAX_RETRY)
+    delay: timedelta = FIRST_RETRY * 2 ** (attempts - 1)
+    return min(delay, MAX_RETRY)
 
 
 def _due(now: datetime, ids: Collection[int] | None) -> Any:
