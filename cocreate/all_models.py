@@ -1,7 +1,8 @@
 """Imports every domain's models so `Base.metadata` is complete (Alembic, tests)."""
 
 from cocreate.accounts import models as accounts_models
+from cocreate.core import outbox as outbox_models
 from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
 
-__all__ = ["Base", "accounts_models", "designs_models"]
+__all__ = ["Base", "accounts_models", "designs_models", "outbox_models"]

@@ -268,6 +268,8 @@ class Config:
     SMTP_USERNAME: str = ""
     SMTP_PASSWORD: str = ""
     SMTP_STARTTLS: bool = True
+    #: Attempts at delivering an outbox message (email) before it is marked failed.
+    OUTBOX_MAX_ATTEMPTS: int = 8
     #: "demo" moves no money; "stripe" needs STRIPE_SECRET_KEY.
     PAYMENT_GATEWAY: str = "demo"
     STRIPE_SECRET_KEY: str = ""

@@ -1,26 +1,35 @@
-"""Outgoing email, rendered in the recipient's language and sent only after the commit.
+"""Outgoing email, rendered in the recipient's language and delivered from the outbox.
 
-With SMTP_HOST set, messages go through SMTP. Otherwise they are logged and kept in an in-memory
-outbox that the development-only page /dev/outbox shows, so a newcomer can click the links.
+`send_mail` renders the message inside the request and writes it as an outbox row in the
+request's own transaction; a job delivers it after the commit (see core/jobs.py), never inside
+the request. With SMTP_HOST set, messages go through SMTP. Otherwise delivery only logs the
+subject, and the development-only page /dev/outbox shows the rows, so a newcomer can click links.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, current_app, render_template, url_for
 from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from cocreate.core import db
+from cocreate.core import db, jobs
+from cocreate.core import outbox as outbox_rows
 from cocreate.core.inputs import single_line
+from cocreate.core.outbox import OutboxMessage, OutboxStatus
 
+KIND = "email"
+#: How many messages the development outbox page lists.
 OUTBOX_SIZE = 50
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,58 @@ class Mail:
     subject: str
     body: str
     locale: str
-    sent_at: datetime = field(default_factory=db.now_utc)
+    #: When it was queued; `sent_at` is set once delivered.
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    status: OutboxStatus = OutboxStatus.PENDING
+
+    def payload(self) -> dict[str, Any]:
+        return {"to": self.to, "subject": self.subject, "body": self.body, "locale": self.locale}
+
+    @classmethod
+    def from_row(cls, row: OutboxMessage) -> Mail:
+        p = row.payload
+        return cls(
+            to=p["to"],
+            subject=p["subject"],
+            body=p["body"],
+            locale=p["locale"],
+            created_at=row.created_at,
+            sent_at=row.sent_at,
+            status=row.status,
+        )
+
+
+class Transport(Protocol):
+    def send(self, mail: Mail) -> None: ...
+
+
+class SmtpTransport:
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+    def send(self, mail: Mail) -> None:
+        config = self.config
+        message = EmailMessage()
+        message["From"] = config["MAIL_FROM"]
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message["Content-Language"] = mail.locale
+        message.set_content(mail.body)
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if config["SMTP_USERNAME"]:
+                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+            smtp.send_message(message)
+
+
+class DevTransport:
+    """No SMTP server: the row itself is the development outbox (/dev/outbox)."""
+
+    def send(self, mail: Mail) -> None:
+        # The body holds one-time links: it stays in the outbox table, never in the logs.
+        logger.info("email to %s: %s (see /dev/outbox)", mail.to, mail.subject)
 
 
 def render_mail(template: str, *, to: str, locale: str | None, **context: Any) -> Mail:
@@ -60,37 +120,54 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 
 def send_mail(template: str, *, to: str, locale: str | None, **context: Any) -> Mail:
-    """Render now (inside the request, in the recipient's language), deliver after commit."""
+    """Render now (in the recipient's language) into an outbox row of the current transaction;
+    it is delivered after the commit, and never if the transaction rolls back."""
     mail = render_mail(template, to=to, locale=locale, **context)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    db.after_commit(lambda: deliver(app, mail))
+    row = outbox_rows.add(db.session(), KIND, mail.payload(), now=db.now_utc())
+    jobs.deliver_after_commit([row.id])
     return mail
 
 
-def deliver(app: Flask, mail: Mail) -> None:
-    config = app.config
-    if not config["SMTP_HOST"]:
-        # The body holds one-time links: it goes to the development outbox, never to the logs.
-        app.logger.info("email to %s: %s (see /dev/outbox)", mail.to, mail.subject)
-        app.extensions["cocreate.outbox"].appendleft(mail)
-        return
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = mail.to
-    message["Subject"] = mail.subject
-    message["Content-Language"] = mail.locale
-    message.set_content(mail.body)
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15) as smtp:
-        if config["SMTP_STARTTLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["SMTP_USERNAME"]:
-            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
-        smtp.send_message(message)
+def transport(app: Flask) -> Transport:
+    return app.extensions["cocreate.mail"]  # type: ignore[no-any-return]
 
 
-def outbox(app: Flask | None = None) -> deque[Mail]:
-    return (app or current_app).extensions["cocreate.outbox"]
+def set_transport(app: Flask, new: Transport) -> None:
+    """Tests swap in a recording transport."""
+    app.extensions["cocreate.mail"] = new
+
+
+def outbox(app: Flask | None = None, *, session: Session | None = None) -> list[Mail]:
+    """Delivered emails, newest first (tests and the development outbox page read this)."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == KIND, OutboxMessage.status == OutboxStatus.SENT)
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
+        .limit(OUTBOX_SIZE)
+    )
+    if session is not None:
+        return [Mail.from_row(row) for row in session.scalars(query)]
+    with (app or current_app).app_context(), db.transaction() as own:
+        return [Mail.from_row(row) for row in own.scalars(query)]
+
+
+def latest(session: Session) -> list[Mail]:
+    """Every email of the development outbox page, delivered or not, newest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == KIND)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(OUTBOX_SIZE)
+    )
+    return [Mail.from_row(row) for row in session.scalars(query)]
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["cocreate.outbox"] = deque(maxlen=OUTBOX_SIZE)
+    # Mail is the outbox's first user, so it brings the jobs machinery (and `flask jobs`) along.
+    jobs.init_app(app)
+    set_transport(app, SmtpTransport(app.config) if app.config["SMTP_HOST"] else DevTransport())
+
+    def send_email(message: OutboxMessage) -> None:
+        transport(app).send(Mail.from_row(message))
+
+    jobs.register_sender(app, KIND, send_email)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
 from cocreate.config import settings
 from cocreate.core import db, mail
 from cocreate.core.i18n import LOCALE_COOKIE
+from cocreate.core.outbox import OutboxStatus
 from cocreate.core.security import safe_next
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -46,4 +48,6 @@ def outbox() -> ResponseReturnValue:
     # Development only: in production emails go through SMTP and this page does not exist.
     if settings().ENV == "production" or settings().SMTP_HOST:
         abort(404)
-    return render_template("core/outbox.html", mails=list(mail.outbox()))
+    # Read from the outbox table, so every worker process shows the same emails.
+    unsent = {OutboxStatus.PENDING: _("not sent yet"), OutboxStatus.FAILED: _("sending failed")}
+    return render_template("core/outbox.html", mails=mail.latest(db.session()), unsent=unsent)
