@@ -92,6 +92,7 @@ def _move(
     )
     if row.reason:
         design.state_reason = row.reason
+        session.flush()
     return row
 
 

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from cocreate.core.db import now_utc
 from cocreate.designs.lifecycle import (
     InvalidTransition,
     NotAllowed,
@@ -94,8 +95,8 @@ def _designs_published_in_order(count: int) -> None:
 
 def test_last_page_holding_exactly_a_page(db_session: Session) -> None:
     _designs_published_in_order(6)
-    first = gallery(db_session, GalleryView.NEWEST, page=1, per_page=3)
-    last = gallery(db_session, GalleryView.NEWEST, page=2, per_page=3)
+    first = gallery(db_session, GalleryView.NEWEST, page=1, per_page=3, now=now_utc())
+    last = gallery(db_session, GalleryView.NEWEST, page=2, per_page=3, now=now_utc())
     assert [d.title for d in first.items] == ["Boundary 06", "Boundary 05", "Boundary 04"]
     assert first.has_next is True
     assert [d.title for d in last.items] == ["Boundary 03", "Boundary 02", "Boundary 01"]
