@@ -14,7 +14,7 @@ renderers for the tee and the framed poster are here, with the ink helpers any f
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PIL import Image, ImageChops
 
@@ -90,13 +90,25 @@ def tee_print_area(size: int, art_size: tuple[int, int]) -> Box:
 def tee_mockup(art: Image.Image, colour: Colour | None, size: int) -> Image.Image:
     if colour is None:
         raise ValueError("a tee mockup needs a garment colour")
-    template = drawing.tee_template(size)
+    textures = [drawing.heather_texture(size)] if colour.heathered else []
+    return print_on_fabric(art, drawing.tee_template(size), colour, size, textures)
+
+
+def print_on_fabric(
+    art: Image.Image,
+    template: drawing.GarmentTemplate,
+    colour: Colour,
+    size: int,
+    textures: Sequence[Image.Image] = (),
+) -> Image.Image:
+    """The artwork printed on a fabric product of this colour, with the fabric's `textures`
+    (around NEUTRAL) added to the cloth before the ink goes on."""
     base_rgb = rgb(colour.hex)
     dark = colour.dark
     shadow, sheen = split_lighting(template.lighting, dark=dark)
     fabric = Image.new("RGB", (size, size), base_rgb)
-    if colour.heathered:
-        fabric = add_texture(fabric, drawing.heather_texture(size))
+    for texture in textures:
+        fabric = add_texture(fabric, texture)
     ink, ink_mask = placed_ink(art, template.print_area, size)
 
     if dark:
