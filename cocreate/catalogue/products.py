@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from cocreate.catalogue.spec import Colour, ProductSpec, Size
 from cocreate.config import Config
 from cocreate.designs.mockups import poster_mockup, poster_print_area, tee_mockup, tee_print_area
+from cocreate.designs.tote_mockup import tote_mockup, tote_print_area
 
 TEE = ProductSpec(
     key="tee",
@@ -49,8 +50,24 @@ POSTER = ProductSpec(
     print_area=poster_print_area,
 )
 
+TOTE = ProductSpec(
+    key="tote",
+    name=_l("Tote bag"),
+    mockup_alt=_l("“%(title)s” on a %(colour)s tote bag"),
+    sizes=(Size("one-size", _l("One size")),),
+    colours=(
+        Colour("natural", _l("natural"), "#E6DCC6", dark=False),
+        Colour("black", _l("black"), "#222120", dark=True),
+    ),
+    print_area_mm=(280, 320),
+    min_long_side=2200,
+    base_price=1800,
+    render_mockup=tote_mockup,
+    print_area=tote_print_area,
+)
+
 #: In display order; the first is the default choice on the upload form.
-CATALOGUE: tuple[ProductSpec, ...] = (TEE, POSTER)
+CATALOGUE: tuple[ProductSpec, ...] = (TEE, POSTER, TOTE)
 
 
 # --- Lookups -----------------------------------------------------------------------------------
