@@ -282,11 +282,14 @@ class Config:
     SCREENING: bool = True
     #: Length of a design's voting window.
     VOTING_DAYS: int = 7
-    #: Artwork limits: pixel count (decompression bombs), print size per product, aspect ratio.
+    #: Artwork limits: pixel count (decompression bombs) and aspect ratio.
     ARTWORK_MAX_PIXELS: int = 60_000_000
-    MIN_LONG_SIDE_TEE: int = 2400
-    MIN_LONG_SIDE_POSTER: int = 3000
     ARTWORK_MAX_ASPECT: int = 4
+    #: Per-product overrides of the catalogue (cocreate/catalogue/products.py), by product key:
+    #: smallest long side of the artwork in pixels, and price in minor units of CURRENCY. A
+    #: product missing here uses the catalogue's value.
+    PRODUCT_MIN_LONG_SIDE: dict[str, int] = field(default_factory=dict)
+    PRODUCT_PRICES: dict[str, int] = field(default_factory=dict)
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7

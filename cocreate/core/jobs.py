@@ -26,6 +26,7 @@ from flask import Flask, current_app, has_request_context
 from redis import Redis
 from rq import Queue, SimpleWorker
 
+from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core import outbox as outbox_rows
 from cocreate.core.outbox import OutboxMessage, OutboxStatus, Sender
@@ -81,7 +82,7 @@ def deliver(
     committed "sent" is final. Returns how many rows ended sent, pending (retry) or failed.
     """
     outcome: Counter[str] = Counter()
-    max_attempts = app.config["OUTBOX_MAX_ATTEMPTS"]
+    max_attempts = settings(app).OUTBOX_MAX_ATTEMPTS
     sender = send(app)
     with app.app_context():
         when = now or db.now_utc()
@@ -129,9 +130,9 @@ def to_rq(app: Flask, ids: list[int]) -> None:
 
 
 def choose_dispatch(app: Flask) -> Callable[[Flask, list[int]], None]:
-    if app.config["REDIS_URL"]:
+    if settings(app).REDIS_URL:
         return to_rq
-    if app.config["ENV"] == "testing":
+    if settings(app).ENV == "testing":
         return inline
     return to_background
 
@@ -213,7 +214,7 @@ def _start_background() -> None:
 
 
 def redis_connection(app: Flask) -> Redis:
-    return Redis.from_url(app.config["REDIS_URL"])
+    return Redis.from_url(settings(app).REDIS_URL)
 
 
 def rq_queue(app: Flask, connection: Redis | None = None) -> Queue:

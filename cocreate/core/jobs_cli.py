@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cocreate.config import settings
 from cocreate.core import jobs
 
 
@@ -28,7 +29,7 @@ def deliver() -> None:
 def worker(burst: bool) -> None:
     """Run an RQ worker for the jobs queue (needs REDIS_URL)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not app.config["REDIS_URL"]:
+    if not settings(app).REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: delivery runs inside the app process.")
     # Rows a crashed process left behind are delivered before waiting for new jobs.
     outcome = jobs.deliver(app)

@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cocreate.config import Config, settings
 from cocreate.core import db, jobs
 from cocreate.core import outbox as outbox_rows
 from cocreate.core.inputs import single_line
@@ -65,22 +66,22 @@ class Transport(Protocol):
 
 
 class SmtpTransport:
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
 
     def send(self, mail: Mail) -> None:
         config = self.config
         message = EmailMessage()
-        message["From"] = config["MAIL_FROM"]
+        message["From"] = config.MAIL_FROM
         message["To"] = mail.to
         message["Subject"] = mail.subject
         message["Content-Language"] = mail.locale
         message.set_content(mail.body)
-        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15) as smtp:
-            if config["SMTP_STARTTLS"]:
+        with smtplib.SMTP(config.SMTP_HOST, config.SMTP_PORT, timeout=15) as smtp:
+            if config.SMTP_STARTTLS:
                 smtp.starttls(context=ssl.create_default_context())
-            if config["SMTP_USERNAME"]:
-                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+            if config.SMTP_USERNAME:
+                smtp.login(config.SMTP_USERNAME, config.SMTP_PASSWORD)
             smtp.send_message(message)
 
 
@@ -94,12 +95,12 @@ class DevTransport:
 
 def render_mail(template: str, *, to: str, locale: str | None, **context: Any) -> Mail:
     """Render `email/<template>.txt`; its first line is `Subject: …`."""
-    locale = locale or current_app.config["DEFAULT_LOCALE"]
+    locale = locale or settings().DEFAULT_LOCALE
     recipient = context.get("user")
     # Dates in an email are shown in the recipient's timezone, not the sender's.
     context.setdefault(
         "email_timezone",
-        getattr(recipient, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"],
+        getattr(recipient, "timezone", None) or settings().DEFAULT_TIMEZONE,
     )
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
@@ -116,7 +117,7 @@ def render_mail(template: str, *, to: str, locale: str | None, **context: Any) -
 
 def public_url(endpoint: str, **values: Any) -> str:
     """An absolute link for an email, on PUBLIC_URL whatever Host the request carried."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
+    return settings().PUBLIC_URL.rstrip("/") + url_for(endpoint, **values)
 
 
 def send_mail(template: str, *, to: str, locale: str | None, **context: Any) -> Mail:
@@ -165,7 +166,7 @@ def latest(session: Session) -> list[Mail]:
 def init_app(app: Flask) -> None:
     # Mail is the outbox's first user, so it brings the jobs machinery (and `flask jobs`) along.
     jobs.init_app(app)
-    set_transport(app, SmtpTransport(app.config) if app.config["SMTP_HOST"] else DevTransport())
+    set_transport(app, SmtpTransport(settings(app)) if settings(app).SMTP_HOST else DevTransport())
 
     def send_email(message: OutboxMessage) -> None:
         transport(app).send(Mail.from_row(message))

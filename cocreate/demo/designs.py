@@ -10,12 +10,13 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.catalogue import products as catalogue
 from cocreate.config import settings
 from cocreate.core.db import now_utc
 from cocreate.demo.artwork import generate_artwork
 from cocreate.demo.titles import demo_titles
 from cocreate.designs import services
-from cocreate.designs.models import Design, DesignState, DesignTransition, Product
+from cocreate.designs.models import Design, DesignState, DesignTransition
 
 S = DesignState
 #: How many demo designs end up in each state (the rest are open to votes).
@@ -108,8 +109,9 @@ def seed_designs(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Design]:
     storage = current_app.extensions["cocreate.storage"]
-    config = current_app.config
-    size = max(config["MIN_LONG_SIDE_TEE"], config["MIN_LONG_SIDE_POSTER"]) + 100
+    # Large enough for every product, so a demo design may be offered on any of them.
+    size = max(catalogue.min_long_side(key) for key in catalogue.product_keys()) + 100
+    every_product = set(catalogue.product_keys())
     # One of each state first, so even a small demo shows the whole lifecycle.
     first = [S.VOTING] + [state for state, _ in STATE_PLAN]
     rest = [state for state, n in STATE_PLAN for _ in range(n - 1)] + [S.VOTING] * count
@@ -121,7 +123,7 @@ def seed_designs(
         title, theme, tags = titles[index % len(titles)]
         designer = designers[index % len(designers)]
         art = generate_artwork(rng, theme, size=size, title=title, transparent=rng.random() < 0.7)
-        products = {Product.TEE} if rng.random() < 0.6 else {Product.TEE, Product.POSTER}
+        products = {catalogue.default().key} if rng.random() < 0.6 else every_product
         fields = services.DesignFields(
             title=title, description=_description(rng, title), tags=tags, products=products
         )

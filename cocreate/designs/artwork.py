@@ -62,8 +62,9 @@ class ArtworkLimits:
     min_long_side: int = 2400
     #: Long side divided by short side.
     max_aspect: float = 4.0
-    #: Which product sets `min_long_side` ("tee", "poster"); only used to word refusals.
-    product: str = "tee"
+    #: The catalogue key of the product that sets `min_long_side`; only used to word refusals
+    #: (empty: no product named).
+    product: str = ""
     #: Pillow format ids; staff may enable more (e.g. "TIFF"), each must be a Pillow decoder.
     formats: frozenset[str] = field(default_factory=lambda: frozenset({"PNG", "JPEG", "WEBP"}))
 

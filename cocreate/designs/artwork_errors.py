@@ -14,6 +14,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask_babel import gettext
 
+from cocreate.catalogue import products as catalogue
 from cocreate.core.i18n import current_locale, format_megabytes
 
 EMPTY = "empty"
@@ -164,18 +165,19 @@ def _message(code: str, p: dict[str, Any]) -> str:
             "and upload it again.",
             maximum=p["maximum"] // 1_000_000,
         )
-    if code == TOO_SMALL and p.get("product") == "poster":
+    if code == TOO_SMALL and catalogue.is_product(p.get("product", "")):
         return gettext(
-            "This image is %(width)d×%(height)d px; posters need at least %(minimum)d px on "
-            "the long side. Export it again at a larger size (enlarging a small image "
-            "afterwards makes a blurry print).",
+            "This image is %(width)d×%(height)d px; %(product)s prints need at least "
+            "%(minimum)d px on the long side. Export it again at a larger size (enlarging a "
+            "small image afterwards makes a blurry print).",
             width=p["width"],
             height=p["height"],
             minimum=p["minimum"],
+            product=catalogue.get(p["product"]).name,
         )
     if code == TOO_SMALL:
         return gettext(
-            "This image is %(width)d×%(height)d px; tees need at least %(minimum)d px on the "
+            "This image is %(width)d×%(height)d px; prints need at least %(minimum)d px on the "
             "long side. Export it again at a larger size (enlarging a small image afterwards "
             "makes a blurry print).",
             width=p["width"],

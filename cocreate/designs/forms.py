@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
+from cocreate.catalogue import products as catalogue
 from cocreate.core.inputs import Visible, clean_field
-from cocreate.designs.models import Product
 
 
 class CheckboxesField(SelectMultipleField):
@@ -37,14 +40,27 @@ class DesignForm(FlaskForm):
     )
     products = CheckboxesField(
         _l("Products"),
-        choices=[(Product.TEE.value, _l("T-shirt")), (Product.POSTER.value, _l("Poster"))],
+        choices=[],  # the catalogue's, set per form (see __init__)
         validators=[DataRequired(message=_l("Choose at least one product for your design."))],
-        default=[Product.TEE.value],
+        default=lambda: [catalogue.default().key],
     )
-    artwork = FileField(
-        _l("Artwork"),
-        description=_l(
-            "PNG, JPEG or WebP. At least 2400 px on the long side for tees, 3000 px "
-            "for posters. Transparent PNGs look best on garments."
-        ),
-    )
+    artwork = FileField(_l("Artwork"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        products = catalogue.CATALOGUE
+        self.products.choices = [(p.key, str(p.name)) for p in products]
+        # Minimums come from the catalogue or its settings override, so they are read per form.
+        minimums = "; ".join(
+            _(
+                "%(product)s: %(minimum)d px",
+                product=p.name,
+                minimum=catalogue.min_long_side(p.key),
+            )
+            for p in products
+        )
+        self.artwork.description = _(
+            "PNG, JPEG or WebP. Smallest long side for a sharp print: %(minimums)s. "
+            "Transparent PNGs look best on garments.",
+            minimums=minimums,
+        )

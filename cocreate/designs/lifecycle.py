@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.config import settings
 from cocreate.core.db import now_utc
 from cocreate.core.lifecycle import InvalidTransition, NotAllowed, TransitionTable, transition
 from cocreate.core.mail import public_url, send_mail
@@ -121,7 +121,7 @@ def _open_voting(session: Session, design: Design, actor: User | None) -> None:
     now = now_utc()
     _move(session, design, S.VOTING, actor, at=now)
     design.published_at = now
-    design.voting_ends_at = now + timedelta(days=current_app.config["VOTING_DAYS"])
+    design.voting_ends_at = now + timedelta(days=settings().VOTING_DAYS)
 
 
 def submit(session: Session, design: Design, actor: User) -> None:
@@ -129,7 +129,7 @@ def submit(session: Session, design: Design, actor: User) -> None:
     _owner(design, actor)
     if not actor.is_verified:
         raise InvalidTransition(_("Please confirm your email address before submitting a design."))
-    if current_app.config["SCREENING"]:
+    if settings().SCREENING:
         _move(session, design, S.SUBMITTED, actor)
     else:
         _open_voting(session, design, actor)

@@ -79,7 +79,9 @@ def _neck_opening() -> list[Point]:
 
 
 @dataclass(frozen=True)
-class TeeTemplate:
+class GarmentTemplate:
+    """The colour-independent part of a fabric product's mockup (tee, bag...)."""
+
     #: Anti-aliased silhouette (L).
     mask: Image.Image
     #: Lighting (L): NEUTRAL is flat fabric, lower is shadow, higher is sheen.
@@ -91,7 +93,7 @@ class TeeTemplate:
 
 
 @lru_cache(maxsize=8)
-def tee_template(size: int) -> TeeTemplate:
+def tee_template(size: int) -> GarmentTemplate:
     big = size * SUPERSAMPLE
     scale = big / UNITS
 
@@ -105,21 +107,21 @@ def tee_template(size: int) -> TeeTemplate:
 
     light_big = Image.new("L", (big, big), NEUTRAL)
     _draw_seams(ImageDraw.Draw(light_big), scale)
-    mask = _shrink(mask_big, size)
-    opening = _shrink(opening_big, size)
-    lighting = _shrink(light_big, size)
+    mask = shrink(mask_big, size)
+    opening = shrink(opening_big, size)
+    lighting = shrink(light_big, size)
     lighting = _soft_lighting(lighting, mask, opening, size)
 
     left, top, right, bottom = (round(v * size / UNITS) for v in TEE_PRINT_AREA)
-    return TeeTemplate(
+    return GarmentTemplate(
         mask=mask,
         lighting=lighting,
-        backdrop=_backdrop(mask, size),
+        backdrop=studio_backdrop(mask, size),
         print_area=(left, top, right, bottom),
     )
 
 
-def _shrink(image: Image.Image, size: int) -> Image.Image:
+def shrink(image: Image.Image, size: int) -> Image.Image:
     return image.resize((size, size), Image.Resampling.BOX)
 
 
@@ -242,7 +244,7 @@ def _combine(base: Image.Image, layer: Image.Image) -> Image.Image:
     return ImageChops.add(base, layer, scale=1, offset=-NEUTRAL)
 
 
-def _grain(size: int, *, seed: int, amount: float, stretch: int = 1) -> Image.Image:
+def noise_texture(size: int, *, seed: int, amount: float, stretch: int = 1) -> Image.Image:
     """Deterministic fine noise around NEUTRAL with a standard deviation of `amount` levels;
     `stretch` > 1 streaks it sideways like knitted yarn. Seeded, so the same design always
     renders to the same bytes (and so the same storage key)."""
@@ -260,18 +262,18 @@ def _grain(size: int, *, seed: int, amount: float, stretch: int = 1) -> Image.Im
 @lru_cache(maxsize=8)
 def fabric_grain(size: int) -> Image.Image:
     """Cotton grain (RGB around NEUTRAL), added to the finished garment, ink included."""
-    grain = _grain(size, seed=7, amount=1.6)
+    grain = noise_texture(size, seed=7, amount=1.6)
     return Image.merge("RGB", (grain, grain, grain))
 
 
 @lru_cache(maxsize=8)
 def heather_texture(size: int) -> Image.Image:
     """Melange of heather fabric (RGB around NEUTRAL): yarns of slightly different greys."""
-    grain = _grain(size, seed=11, amount=6, stretch=3)
+    grain = noise_texture(size, seed=11, amount=6, stretch=3)
     return Image.merge("RGB", (grain, grain, grain))
 
 
-def _vertical_gradient(
+def vertical_gradient(
     size: int, top: tuple[int, int, int], bottom: tuple[int, int, int]
 ) -> Image.Image:
     ramp = Image.linear_gradient("L").resize((size, size))
@@ -280,10 +282,10 @@ def _vertical_gradient(
     )
 
 
-def _backdrop(mask: Image.Image, size: int) -> Image.Image:
-    """Studio backdrop with the tee's soft cast shadow."""
+def studio_backdrop(mask: Image.Image, size: int) -> Image.Image:
+    """Studio backdrop with the soft cast shadow of a garment's silhouette (`mask`)."""
     unit = size / UNITS
-    backdrop = _vertical_gradient(size, BACKDROP_TOP, BACKDROP_BOTTOM)
+    backdrop = vertical_gradient(size, BACKDROP_TOP, BACKDROP_BOTTOM)
     shadow = Image.new("L", (size, size), 0)
     shadow.paste(mask, (round(6 * unit), round(14 * unit)))
     shadow = shadow.filter(ImageFilter.GaussianBlur(16 * unit)).point(lambda v: v * 42 // 100)
@@ -342,12 +344,12 @@ def poster_layout(size: int, art_size: tuple[int, int]) -> PosterLayout:
 def wall(size: int) -> Image.Image:
     """A painted wall, lit from the upper left."""
     unit = size / UNITS
-    wall_image = _vertical_gradient(size, WALL_TOP, WALL_BOTTOM)
+    wall_image = vertical_gradient(size, WALL_TOP, WALL_BOTTOM)
     light = Image.new("L", (size, size), 0)
     ImageDraw.Draw(light).ellipse([v * unit for v in (-250, -300, 650, 500)], fill=70)
     light = light.filter(ImageFilter.GaussianBlur(180 * unit))
     wall_image = ImageChops.screen(wall_image, Image.merge("RGB", (light, light, light)))
-    grain = _grain(size, seed=5, amount=1.5)
+    grain = noise_texture(size, seed=5, amount=1.5)
     return ImageChops.add(
         wall_image, Image.merge("RGB", (grain, grain, grain)), scale=1, offset=-NEUTRAL
     )

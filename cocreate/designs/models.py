@@ -60,11 +60,6 @@ PUBLIC_STATES = frozenset(
 )
 
 
-class Product(StrEnum):
-    TEE = "tee"
-    POSTER = "poster"
-
-
 design_tags = Table(
     "design_tags",
     Base.metadata,
@@ -134,7 +129,7 @@ class Design(Base):
         return self.state in PUBLIC_STATES
 
     @property
-    def product_set(self) -> set[Product]:
+    def product_set(self) -> set[str]:
         return {p.product for p in self.products}
 
 
@@ -144,18 +139,21 @@ class DesignProduct(Base):
     design_id: Mapped[int] = mapped_column(
         ForeignKey("designs.id", ondelete="CASCADE"), primary_key=True
     )
-    product: Mapped[Product] = mapped_column(enum_column(Product, "product"), primary_key=True)
+    #: A catalogue product key (cocreate/catalogue/products.py). A plain string checked by the
+    #: service, not a CHECK constraint, so a new product needs no migration.
+    product: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class Mockup(Base):
-    """The design on one product in one garment colour (colour is empty for posters)."""
+    """The design on one product in one of its colours (empty for a product without colours)."""
 
     __tablename__ = "mockups"
     __table_args__ = (UniqueConstraint("design_id", "product", "colour"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     design_id: Mapped[int] = mapped_column(ForeignKey("designs.id", ondelete="CASCADE"))
-    product: Mapped[Product] = mapped_column(enum_column(Product, "product"))
+    #: A catalogue product key, like `DesignProduct.product`.
+    product: Mapped[str] = mapped_column(String(32))
     colour: Mapped[str] = mapped_column(String(32), default="")
     key: Mapped[str] = mapped_column(String(255), index=True)
     #: Display order on the design page.

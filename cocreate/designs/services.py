@@ -7,13 +7,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.catalogue import products as catalogue
+from cocreate.config import settings
 from cocreate.core.inputs import single_line
 from cocreate.core.storage import Storage
 from cocreate.designs import artwork_errors as codes
@@ -21,7 +22,7 @@ from cocreate.designs.artwork import ArtworkLimits, process_artwork, store_artwo
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.lifecycle import EDITABLE, InvalidTransition, NotAllowed
 from cocreate.designs.mockups import render_all_mockups
-from cocreate.designs.models import Design, DesignProduct, Mockup, Product, Tag
+from cocreate.designs.models import Design, DesignProduct, Mockup, Tag
 
 MAX_TAGS = 8
 TAG_RE = re.compile(r"[^\w-]+", re.UNICODE)
@@ -36,7 +37,8 @@ class DesignFields:
     title: str
     description: str = ""
     tags: list[str] = field(default_factory=list)
-    products: set[Product] = field(default_factory=lambda: {Product.TEE})
+    #: Catalogue product keys.
+    products: set[str] = field(default_factory=lambda: {catalogue.default().key})
 
 
 def slugify_tag(raw: str) -> str:
@@ -56,21 +58,18 @@ def parse_tags(raw: str | Iterable[str]) -> list[str]:
     return tags
 
 
-def artwork_limits(products: Iterable[Product]) -> ArtworkLimits:
-    """The strictest print size among the chosen products applies."""
-    config = current_app.config
-    minimums = {
-        Product.TEE: config["MIN_LONG_SIDE_TEE"],
-        Product.POSTER: config["MIN_LONG_SIDE_POSTER"],
-    }
-    chosen = set(products) or {Product.TEE}
-    strictest = max(chosen, key=lambda p: minimums[p])
+def artwork_limits(products: Iterable[str]) -> ArtworkLimits:
+    """The strictest print size among the chosen catalogue products applies."""
+    config = settings()
+    chosen = sorted(set(products)) or [catalogue.default().key]
+    minimums = {key: catalogue.min_long_side(key) for key in chosen}
+    strictest = max(chosen, key=lambda key: minimums[key])
     return ArtworkLimits(
-        max_bytes=config["MAX_CONTENT_LENGTH"],
-        max_pixels=config["ARTWORK_MAX_PIXELS"],
+        max_bytes=config.MAX_CONTENT_LENGTH,
+        max_pixels=config.ARTWORK_MAX_PIXELS,
         min_long_side=minimums[strictest],
-        max_aspect=float(config["ARTWORK_MAX_ASPECT"]),
-        product=strictest.value,
+        max_aspect=float(config.ARTWORK_MAX_ASPECT),
+        product=strictest,
     )
 
 
@@ -98,13 +97,17 @@ def _check_fields(fields: DesignFields) -> None:
         raise DesignError(_("Give your design a title."))
     if not fields.products:
         raise DesignError(_("Choose at least one product for your design."))
+    unknown = sorted(key for key in fields.products if not catalogue.is_product(key))
+    if unknown:
+        raise DesignError(_("We do not print on “%(product)s”.", product=unknown[0]))
 
 
-def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[Product]) -> None:
+def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[str]) -> None:
     """Validate, normalise and store the artwork, then draw the mockups (raises ArtworkError)."""
     processed = process_artwork(data, artwork_limits(products))
     keys = store_artwork(processed, storage)
-    mockup_keys = render_all_mockups(processed.original_png, storage)
+    # Every product's mockups, not only the chosen ones: adding a product later needs no redraw.
+    mockup_keys = render_all_mockups(processed.original_png, storage, catalogue.CATALOGUE)
     design.original_key = keys["original"]
     design.thumb_webp_key = keys["thumb_webp"]
     design.thumb_jpeg_key = keys["thumb_jpeg"]
@@ -117,9 +120,7 @@ def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[
     mockups = []
     for index, (kind, key) in enumerate(mockup_keys.items()):
         product, _, colour = kind.partition(":")
-        mockup = existing.get((Product(product), colour)) or Mockup(
-            product=Product(product), colour=colour
-        )
+        mockup = existing.get((product, colour)) or Mockup(product=product, colour=colour)
         mockup.key, mockup.position = key, index
         mockups.append(mockup)
     design.mockups = mockups
@@ -179,5 +180,6 @@ def update_design(
     session.flush()
 
 
-def product_label(product: Product) -> str:
-    return {Product.TEE: _("T-shirt"), Product.POSTER: _("Poster")}[product]
+def product_label(product: str) -> str:
+    """The product's name in the reader's language (its key if the catalogue dropped it)."""
+    return str(catalogue.get(product).name) if catalogue.is_product(product) else product

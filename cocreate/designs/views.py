@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -10,6 +11,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,6 +22,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from cocreate.catalogue import products as catalogue
+from cocreate.catalogue.spec import Colour, ProductSpec
 from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.clock import clock
@@ -27,8 +31,7 @@ from cocreate.core.responses import CONFLICT, FAILED, failed_page, form_page
 from cocreate.designs import lifecycle, queries, services
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.forms import DesignForm
-from cocreate.designs.mockups import GARMENT_COLOURS
-from cocreate.designs.models import Design, Product
+from cocreate.designs.models import Design, Mockup
 
 bp = Blueprint("designs", __name__, template_folder="templates")
 
@@ -91,34 +94,76 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
     )
 
 
-def colour_names() -> dict[str, str]:
-    names = {
-        "white": _("white"),
-        "black": _("black"),
-        "heather-grey": _("heather grey"),
-        "navy": _("navy"),
-        "red": _("red"),
-        "forest-green": _("forest green"),
-    }
-    return {slug: names.get(slug, slug) for slug in GARMENT_COLOURS}
+@dataclass(frozen=True)
+class MockupChoice:
+    """One mockup of a product on the design page, with its colour (None if it has none)."""
+
+    mockup: Mockup
+    colour: Colour | None
+    alt: str
+
+
+@dataclass(frozen=True)
+class ProductPanel:
+    product: ProductSpec
+    choices: list[MockupChoice]
+    #: The mockup shown first: the `colour` asked for in the URL if this product has it.
+    chosen: MockupChoice
+
+
+def product_panels(design: Design, colour: str) -> list[ProductPanel]:
+    """The design's chosen products in catalogue order, each with the mockups drawn for it."""
+    panels = []
+    for product in catalogue.CATALOGUE:
+        if product.key not in design.product_set:
+            continue
+        choices = [
+            _mockup_choice(design, product, m) for m in design.mockups if m.product == product.key
+        ]
+        if not choices:
+            continue
+        chosen = next((c for c in choices if c.mockup.colour == colour), choices[0])
+        panels.append(ProductPanel(product=product, choices=choices, chosen=chosen))
+    return panels
+
+
+def _mockup_choice(design: Design, product: ProductSpec, mockup: Mockup) -> MockupChoice:
+    colour = None
+    if product.colours and mockup.colour:
+        colour = next((c for c in product.colours if c.key == mockup.colour), None)
+    colour_name = str(colour.name) if colour else mockup.colour
+    alt = str(product.mockup_alt) % {"title": design.title, "colour": colour_name}
+    return MockupChoice(mockup=mockup, colour=colour, alt=alt)
+
+
+@bp.get("/designs/swatches.css")
+def swatches_css() -> ResponseReturnValue:
+    """One class per catalogue colour: the CSP forbids inline styles, and a new product or
+    colour then needs no edit to site.css."""
+    rules = [
+        f".swatch-{product.key}-{colour.key} {{ background: {colour.hex.lower()}; }}"
+        for product in catalogue.CATALOGUE
+        for colour in product.colours
+    ]
+    response = make_response("\n".join(rules) + "\n")
+    response.mimetype = "text/css"
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 @bp.get("/designs/<id:design_id>")
 def detail(design_id: int) -> ResponseReturnValue:
     design = _design_or_404(design_id)
-    chosen = request.args.get("colour", "white")
-    if chosen not in GARMENT_COLOURS:
-        chosen = "white"
-    return render_template("designs/detail.html", **detail_context(design, chosen))
+    context = detail_context(design, request.args.get("colour", ""))
+    return render_template("designs/detail.html", **context)
 
 
-def detail_context(design: Design, chosen: str = "white") -> dict[str, object]:
+def detail_context(design: Design, chosen: str = "") -> dict[str, object]:
     return dict(
         design=design,
-        colour=chosen,
-        colour_names=colour_names(),
+        panels=product_panels(design, chosen),
         days_left=queries.voting_days_left(design, clock().now()),
-        Product=Product,
     )
 
 
@@ -134,7 +179,7 @@ def _fields(form: DesignForm) -> services.DesignFields:
         title=form.title.data or "",
         description=form.description.data or "",
         tags=services.parse_tags(form.tags.data or ""),
-        products={Product(p) for p in form.products.data or []},
+        products=set(form.products.data or []),
     )
 
 
@@ -203,7 +248,7 @@ def edit(design_id: int) -> ResponseReturnValue:
     form = DesignForm(obj=design if request.method == "GET" else None)
     if request.method == "GET":
         form.tags.data = ", ".join(t.name for t in design.tags)
-        form.products.data = [p.product.value for p in design.products]
+        form.products.data = [p.product for p in design.products]
     if form.validate_on_submit():
         try:
             services.update_design(

@@ -28,7 +28,7 @@ def test_create_admin_weak_password_refused(app: Flask, db_session: Session) -> 
     assert db_session.scalar(select(func.count()).select_from(User)) == 0
 
 
-@pytest.mark.parametrize("app_overrides", [{"MIN_LONG_SIDE_TEE": 300, "MIN_LONG_SIDE_POSTER": 400}])
+@pytest.mark.parametrize("app_overrides", [{"PRODUCT_MIN_LONG_SIDE": {"tee": 300, "poster": 400}}])
 def test_demo_seed_creates_known_logins_once(
     app: Flask, db_session: Session, app_overrides: dict[str, int]
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from cocreate.designs.models import DesignState, Mockup, Product
+from cocreate.designs.models import DesignState, Mockup
 from tests.accounts.factories import AdminFactory
 from tests.designs.factories import DesignFactory, VotingDesignFactory
 
@@ -28,7 +28,7 @@ def test_every_page_is_csp_clean(client: FlaskClient, auth: Any, db_session: Ses
     anonymous = ["/", "/login", "/signup", "/password/forgot", "/gallery", "/nope"]
     admin = AdminFactory(email="admin@example.test")
     public = VotingDesignFactory(designer=admin)
-    public.mockups = [Mockup(product=Product.TEE, colour="white", key="a" * 64 + ".webp")]
+    public.mockups = [Mockup(product="tee", colour="white", key="a" * 64 + ".webp")]
     draft = DesignFactory(designer=admin)
     DesignFactory(state=DesignState.SUBMITTED)
     db_session.commit()

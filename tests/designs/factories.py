@@ -5,7 +5,7 @@ from datetime import timedelta
 import factory
 
 from cocreate.core.db import now_utc
-from cocreate.designs.models import Design, DesignProduct, DesignState, Product, Tag
+from cocreate.designs.models import Design, DesignProduct, DesignState, Tag
 from tests.accounts.factories import BaseFactory, UserFactory
 
 
@@ -34,7 +34,7 @@ class DesignFactory(BaseFactory):
     gallery_jpeg_key = factory.Sequence(lambda n: f"{n + 1:064x}.jpg")
     width = 3000
     height = 3000
-    products = factory.LazyFunction(lambda: [DesignProduct(product=Product.TEE)])
+    products = factory.LazyFunction(lambda: [DesignProduct(product="tee")])
 
 
 class VotingDesignFactory(DesignFactory):
