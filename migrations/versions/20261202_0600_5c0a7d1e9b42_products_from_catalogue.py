@@ -1,7 +1,7 @@
 """products from the catalogue: plain string product columns, no CHECK listing products
 
 Revision ID: 5c0a7d1e9b42
-Revises: ab36dfb7fb73
+Revises: b9710fe690c9
 Create Date: 2026-12-02 06:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "5c0a7d1e9b42"
-down_revision: str | None = "ab36dfb7fb73"
+down_revision: str | None = "b9710fe690c9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
