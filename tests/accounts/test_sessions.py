@@ -395,3 +395,18 @@ def test_user_agent_is_truncated(db_session: Session) -> None:
 )
 def test_device_summary(request_ctx: None, user_agent: str, summary: str) -> None:
     assert sessions.describe_device(user_agent) == summary
+
+
+def test_ending_sessions_needs_the_forms_csrf_token(app: Flask, db_session: Session) -> None:
+    UserFactory(email="ana@example.test")
+    phone = _device(app, SAFARI_IPHONE)
+    laptop = _device(app, FIREFOX_LINUX)
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert laptop.post("/settings/sessions/end-others").status_code == 400
+    assert phone.get("/settings").status_code == 200
+    page = laptop.get("/settings").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match
+    response = laptop.post("/settings/sessions/end-others", data={"csrf_token": match.group(1)})
+    assert response.status_code == 302
+    assert _refused(phone)
