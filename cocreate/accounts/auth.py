@@ -6,7 +6,8 @@ session's row is alive. Flask-Login's own remember-me cookie is not used: "keep 
 makes the session cookie itself outlive the browser.
 
 The decorators tag the view with its access level, so a test can walk the URL map and check
-that every staff and admin route refuses members.
+that every member route refuses anonymous visitors and every staff and admin route refuses
+members.
 """
 
 from __future__ import annotations
