@@ -293,6 +293,11 @@ class Config:
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7
+    #: A log-in unused this long ends: with "keep me logged in" (days), without it (hours).
+    SESSION_IDLE_DAYS: int = 14
+    SESSION_IDLE_HOURS: int = 12
+    #: Every log-in ends this many days after it began, however active.
+    SESSION_MAX_DAYS: int = 30
     RATELIMIT_LOGIN: str = "10 per minute"
     RATELIMIT_SIGNUP: str = "5 per minute;30 per hour"
     RATELIMIT_RESET: str = "5 per minute;20 per hour"

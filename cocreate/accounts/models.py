@@ -1,4 +1,4 @@
-"""Accounts: members, their role, and the single-use password reset tokens."""
+"""Accounts: members, their role, their log-in sessions, and single-use password reset tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cocreate.core.db import Base, now_utc
 from cocreate.core.enums import enum_column
@@ -37,8 +37,6 @@ class User(UserMixin, Base):
     #: A locale code from LOCALES; None means "follow the browser".
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str | None] = mapped_column(String(64))
-    #: Bumped on password change so remember-me cookies and sessions elsewhere stop working.
-    session_version: Mapped[int] = mapped_column(default=1)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     last_login_at: Mapped[datetime | None]
@@ -60,11 +58,35 @@ class User(UserMixin, Base):
         return self.role is Role.ADMIN
 
     def get_id(self) -> str:
-        # The version makes a password change log out every other session.
-        return f"{self.id}:{self.session_version}"
+        # Only names the member: what proves the log-in is the session token (see auth.py).
+        return str(self.id)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class UserSession(Base):
+    """One log-in on one device. The browser holds the token; only its hash is stored here, so
+    ending a row ends that log-in wherever its cookie was copied to."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the 32-byte token in the cookie: a database leak gives no usable session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "Keep me logged in": a cookie that outlives the browser, and the longer idle timeout.
+    kept: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    #: Updated at most every few minutes (sessions.TOUCH_EVERY), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=now_utc)
+    #: The absolute end, however active the session is.
+    expires_at: Mapped[datetime]
+    #: Truncated, only to describe the device to its owner. No IP address is kept.
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="raise")
 
 
 class PasswordResetToken(Base):

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cocreate.accounts import passwords, tokens
-from cocreate.accounts.models import PasswordResetToken, Role, User
+from cocreate.accounts import passwords, sessions, tokens
+from cocreate.accounts.models import PasswordResetToken, Role, User, UserSession
 from cocreate.config import settings
 from cocreate.core.inputs import single_line
 from cocreate.core.mail import public_url, send_mail
@@ -186,10 +186,18 @@ def _check_strength(user: User, new_password: str) -> None:
         raise AccountError(" ".join(problems))
 
 
-def _set_password(session: Session, user: User, new_password: str, *, now: datetime) -> None:
+def _set_password(
+    session: Session,
+    user: User,
+    new_password: str,
+    *,
+    now: datetime,
+    keep: UserSession | None = None,
+) -> None:
     _check_strength(user, new_password)
     user.password_hash = passwords.hash_password(new_password)
-    user.session_version += 1
+    # Whoever knew the old password is logged out everywhere but on the device asking.
+    sessions.end_all(session, user, now=now, keep=keep)
     _revoke_reset_links(session, user, now=now)
 
 
@@ -203,11 +211,18 @@ def _revoke_reset_links(session: Session, user: User, *, now: datetime) -> None:
 
 
 def change_password(
-    session: Session, user: User, current_password: str, new_password: str, *, now: datetime
+    session: Session,
+    user: User,
+    current_password: str,
+    new_password: str,
+    *,
+    now: datetime,
+    keep: UserSession | None = None,
 ) -> None:
+    """`keep` is the session of the device asking: it stays logged in, every other one ends."""
     if not passwords.verify_password(user.password_hash, current_password):
         raise AccountError(_("Your current password is not right."))
-    _set_password(session, user, new_password, now=now)
+    _set_password(session, user, new_password, now=now, keep=keep)
 
 
 def change_email(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from cocreate.accounts import avatars, services
+from cocreate.accounts import auth, avatars, services, sessions
 from cocreate.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -19,7 +19,7 @@ from cocreate.accounts.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from cocreate.accounts.models import User
+from cocreate.accounts.models import User, UserSession
 from cocreate.config import settings as app_settings
 from cocreate.core import db
 from cocreate.core.clock import clock
@@ -56,7 +56,7 @@ def signup() -> ResponseReturnValue:
         except services.AccountError as error:
             form.form_errors.append(str(error))
         else:
-            login_user(user)
+            auth.log_in(user)
             flash(
                 _(
                     "Welcome, %(name)s! We sent a link to %(email)s to confirm your address.",
@@ -80,7 +80,7 @@ def login() -> ResponseReturnValue:
             db.session(), form.email.data or "", form.password.data or "", now=clock().now()
         )
         if user is not None:
-            login_user(user, remember=bool(form.remember.data))
+            auth.log_in(user, kept=bool(form.remember.data))
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("site.home")))
         form.form_errors.append(_("This email and password do not match an account."))
@@ -89,7 +89,7 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    logout_user()
+    auth.log_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("site.home"))
 
@@ -155,7 +155,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         except services.AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:
-            login_user(user)
+            auth.log_in(user)
             flash(_("Your password is changed and you are logged in."), "success")
             return redirect(url_for("site.home"))
     return form_page("accounts/reset_password.html", form=form)
@@ -229,17 +229,55 @@ def change_password() -> ResponseReturnValue:
                 form.current_password.data or "",
                 form.password.data or "",
                 now=clock().now(),
+                keep=auth.current_session(),
             )
         except services.AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:
-            # The session version changed: log in again so this device stays logged in, keeping
-            # "remember me" if it was on (the old cookie names the old version).
-            remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
-            login_user(current_user._get_current_object(), remember=remembered)  # type: ignore[attr-defined]
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("accounts.settings"))
     return _settings_with(password_form=form)
+
+
+@bp.context_processor
+def _session_list() -> dict[str, Any]:
+    # A function, so only the settings page, which calls it, queries the sessions.
+    return {
+        "member_sessions": _member_sessions,
+        "current_session": auth.current_session,
+        "describe_device": sessions.describe_device,
+    }
+
+
+def _member_sessions() -> list[UserSession]:
+    return sessions.active(
+        db.session(), current_user, now=clock().now(), lifetimes=auth.lifetimes()
+    )
+
+
+@bp.post("/settings/sessions/<int:session_id>/end")
+@auth.member_required
+def end_session(session_id: int) -> ResponseReturnValue:
+    row = sessions.end_own(
+        db.session(), current_user, session_id, now=clock().now(), lifetimes=auth.lifetimes()
+    )
+    if row is None:
+        abort(404)
+    current = auth.current_session()
+    if current is not None and row.id == current.id:
+        auth.log_out()
+        flash(_("You are logged out."), "info")
+        return redirect(url_for("site.home"))
+    flash(_("That session is ended: the device is logged out."), "success")
+    return redirect(url_for("accounts.settings", _anchor="sessions"))
+
+
+@bp.post("/settings/sessions/end-others")
+@auth.member_required
+def end_other_sessions() -> ResponseReturnValue:
+    sessions.end_all(db.session(), current_user, now=clock().now(), keep=auth.current_session())
+    flash(_("Your other sessions are ended: only this device is still logged in."), "success")
+    return redirect(url_for("accounts.settings", _anchor="sessions"))
 
 
 def _settings_with(**forms: object) -> ResponseReturnValue:

@@ -1,4 +1,4 @@
-"""Every staff and admin route refuses anonymous visitors and members."""
+"""Every member route refuses anonymous visitors; every staff and admin route refuses members."""
 
 from __future__ import annotations
 
@@ -31,11 +31,12 @@ def _protected_routes(app: Flask, level: str) -> list[tuple[str, str]]:
 
 def test_there_are_staff_and_admin_routes(app: Flask) -> None:
     # Guards the tests below against silently checking nothing.
+    assert _protected_routes(app, "member")
     assert _protected_routes(app, "staff")
     assert _protected_routes(app, "admin")
 
 
-@pytest.mark.parametrize("level", ["staff", "admin"])
+@pytest.mark.parametrize("level", ["member", "staff", "admin"])
 def test_anonymous_redirected_to_login(app: Flask, client: FlaskClient, level: str) -> None:
     for method, path in _protected_routes(app, level):
         response = client.open(path, method=method)

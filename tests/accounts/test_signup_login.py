@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -112,7 +113,10 @@ def test_eleventh_wrong_password_gets_429(client: FlaskClient, db_session: Sessi
 def test_remember_me_sets_cookie(client: FlaskClient, db_session: Session) -> None:
     UserFactory(email="ana@example.test")
     client.post("/login", data={"email": "ana@example.test", "password": PASSWORD, "remember": "y"})
-    assert client.get_cookie("remember_token") is not None
+    # The session cookie itself outlives the browser, for SESSION_IDLE_DAYS (14) after each visit.
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.expires is not None
+    assert timedelta(days=13, hours=23) < cookie.expires - datetime.now(UTC) <= timedelta(days=14)
 
 
 def test_inactive_account_cannot_log_in(client: FlaskClient, db_session: Session) -> None:
