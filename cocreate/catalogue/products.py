@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from cocreate.catalogue.drawing.poster import poster_mockup, poster_print_area
+from cocreate.catalogue.drawing.tee import tee_mockup, tee_print_area
+from cocreate.catalogue.drawing.tote import tote_mockup, tote_print_area
 from cocreate.catalogue.spec import Colour, ProductSpec, Size
 from cocreate.config import Config
-from cocreate.designs.mockups import poster_mockup, poster_print_area, tee_mockup, tee_print_area
-from cocreate.designs.tote_mockup import tote_mockup, tote_print_area
 
 TEE = ProductSpec(
     key="tee",

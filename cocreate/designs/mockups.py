@@ -1,31 +1,24 @@
 """Product mockups: the artwork drawn on each catalogue product, in each of its colours.
 
 Voters judge the product, not a bare file, so the print must look printed: scaled into the
-print area, lit by the same folds as the fabric, and honest about colour. On light garments the
-ink is multiplied onto the fabric's shading (as ink soaks into pale cotton). On dark garments
-multiplying would make light ink vanish, so the ink is laid down normally, as a printer's white
-underbase allows, and the folds are then applied over fabric and ink alike, with sheen (screen)
-doing most of the work.
+print area, lit by the same folds as the fabric, and honest about colour.
 
-The catalogue (cocreate/catalogue/products.py) says which renderer draws each product; the
-renderers for the tee and the framed poster are here, with the ink helpers any fabric uses.
+The catalogue (cocreate/catalogue/products.py) says which drawing renders each product; the
+drawings live beside it in cocreate/catalogue/drawing/. This module renders and stores them.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from PIL import Image, ImageChops
+from PIL import Image
 
-from cocreate.catalogue.spec import Box, Colour, ProductSpec
+from cocreate.catalogue.spec import ProductSpec
 from cocreate.core.storage import Storage, put_many
-from cocreate.designs import mockup_drawing as drawing
 
 DEFAULT_SIZE = 800
 WEBP_QUALITY = 86
-#: Ink never covers fabric completely; a little of the weave shows through.
-INK_OPACITY = 0.95
 
 
 def render_mockup(
@@ -78,129 +71,6 @@ def render_all_mockups(
             _, _, colour = name.partition(":")
             files[name] = (render_mockup(art, product, colour or None, size), ".webp")
     return put_many(storage, files)
-
-
-# --- Tee ---------------------------------------------------------------------------------------
-
-
-def tee_print_area(size: int, art_size: tuple[int, int]) -> Box:
-    return fit_box(drawing.tee_template(size).print_area, art_size)
-
-
-def tee_mockup(art: Image.Image, colour: Colour | None, size: int) -> Image.Image:
-    if colour is None:
-        raise ValueError("a tee mockup needs a garment colour")
-    textures = [drawing.heather_texture(size)] if colour.heathered else []
-    return print_on_fabric(art, drawing.tee_template(size), colour, size, textures)
-
-
-def print_on_fabric(
-    art: Image.Image,
-    template: drawing.GarmentTemplate,
-    colour: Colour,
-    size: int,
-    textures: Sequence[Image.Image] = (),
-) -> Image.Image:
-    """The artwork printed on a fabric product of this colour, with the fabric's `textures`
-    (around NEUTRAL) added to the cloth before the ink goes on."""
-    base_rgb = rgb(colour.hex)
-    dark = colour.dark
-    shadow, sheen = split_lighting(template.lighting, dark=dark)
-    fabric = Image.new("RGB", (size, size), base_rgb)
-    for texture in textures:
-        fabric = add_texture(fabric, texture)
-    ink, ink_mask = placed_ink(art, template.print_area, size)
-
-    if dark:
-        # Ink first (opaque, over an underbase), then the folds over fabric and ink together.
-        fabric.paste(ink, (0, 0), ink_mask)
-        garment = shade(fabric, shadow, sheen)
-    else:
-        # Ink soaks into pale fabric: it takes the fabric's shading, multiplied.
-        garment = shade(fabric, shadow, sheen)
-        inked = shade(ink, shadow, sheen)
-        garment.paste(inked, (0, 0), ink_mask)
-    garment = add_texture(garment, drawing.fabric_grain(size))
-    return Image.composite(garment, template.backdrop, template.mask)
-
-
-def placed_ink(
-    art: Image.Image, area: tuple[int, int, int, int], size: int
-) -> tuple[Image.Image, Image.Image]:
-    """The artwork scaled into the print area on a full-size canvas, and its coverage mask."""
-    left, top, right, bottom = fit_box(area, art.size)
-    scaled = art.resize((right - left, bottom - top), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    ink = Image.new("RGB", (size, size), (255, 255, 255))
-    ink.paste(scaled.convert("RGB"), (left, top))
-    mask = Image.new("L", (size, size), 0)
-    mask.paste(scaled.getchannel("A").point(lambda a: round(a * INK_OPACITY)), (left, top))
-    return ink, mask
-
-
-def split_lighting(lighting: Image.Image, *, dark: bool) -> tuple[Image.Image, Image.Image]:
-    """A multiply layer (shadows) and a screen layer (sheen), weighted for the fabric.
-
-    Shadows barely show on dark cloth and sheen barely shows on white cloth, so each garment
-    leans on the half of the lighting that reads on it.
-    """
-    shadow_gain, sheen_gain = (1.6, 1.5) if dark else (2.0, 0.6)
-    neutral = drawing.NEUTRAL
-    shadow = lighting.point(
-        lambda v: 255 - min(255, round(max(0, neutral - v) * shadow_gain * 255 / neutral))
-    )
-    sheen = lighting.point(lambda v: min(255, round(max(0, v - neutral) * sheen_gain)))
-    return shadow, sheen
-
-
-def shade(image: Image.Image, shadow: Image.Image, sheen: Image.Image) -> Image.Image:
-    shaded = ImageChops.multiply(image, Image.merge("RGB", (shadow, shadow, shadow)))
-    return ImageChops.screen(shaded, Image.merge("RGB", (sheen, sheen, sheen)))
-
-
-# --- Poster ------------------------------------------------------------------------------------
-
-
-def poster_print_area(size: int, art_size: tuple[int, int]) -> Box:
-    return drawing.poster_layout(size, art_size).art
-
-
-def poster_mockup(art: Image.Image, colour: Colour | None, size: int) -> Image.Image:
-    """A framed print on a wall; posters come in one paper, so `colour` is None."""
-    layout = drawing.poster_layout(size, art.size)
-    canvas = drawing.frame_on_wall(size, layout)
-    left, top, right, bottom = layout.art
-    scaled = art.resize((right - left, bottom - top), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    # Transparent parts of the art are bare paper.
-    canvas.paste(scaled.convert("RGB"), (left, top), scaled.getchannel("A"))
-    glare = drawing.glass_glare(size, layout)
-    return Image.composite(Image.new("RGB", (size, size), (255, 255, 255)), canvas, glare)
-
-
-# --- Helpers -----------------------------------------------------------------------------------
-
-
-def fit_box(
-    area: tuple[int, int, int, int], art_size: tuple[int, int]
-) -> tuple[int, int, int, int]:
-    """The largest box with the art's proportions inside `area`, centred in it."""
-    left, top, right, bottom = area
-    area_w, area_h = right - left, bottom - top
-    art_w, art_h = art_size
-    scale = min(area_w / art_w, area_h / art_h)
-    width, height = max(1, round(art_w * scale)), max(1, round(art_h * scale))
-    x = left + (area_w - width) // 2
-    y = top + (area_h - height) // 2
-    return x, y, x + width, y + height
-
-
-def add_texture(image: Image.Image, texture: Image.Image) -> Image.Image:
-    """Add a texture's deviation from NEUTRAL."""
-    return ImageChops.add(image, texture, scale=1, offset=-drawing.NEUTRAL)
-
-
-def rgb(hex_colour: str) -> tuple[int, int, int]:
-    value = hex_colour.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
 def _webp(image: Image.Image) -> bytes:

@@ -1,7 +1,7 @@
 """The tote bag mockup: a flat canvas bag seen from the front, handles up, drawn with Pillow.
 
-Drawn in the 1000-unit design space of `mockup_drawing` and printed like any garment by
-`mockups.print_on_fabric`: ink soaks into natural canvas and sits on a white underbase on dark
+Drawn in the 1000-unit design space of `shapes` and printed like any garment by
+`fabric.print_on_fabric`: ink soaks into natural canvas and sits on a white underbase on dark
 canvas. The canvas is a coarser weave than a tee's jersey, so it gets its own texture.
 """
 
@@ -12,10 +12,10 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from cocreate.catalogue.drawing import shapes as drawing
+from cocreate.catalogue.drawing.fabric import fit_box, print_on_fabric
+from cocreate.catalogue.drawing.shapes import NEUTRAL, SUPERSAMPLE, UNITS, Point, bezier, mirror
 from cocreate.catalogue.spec import Box, Colour
-from cocreate.designs import mockup_drawing as drawing
-from cocreate.designs.mockup_drawing import NEUTRAL, SUPERSAMPLE, UNITS, Point, bezier, mirror
-from cocreate.designs.mockups import fit_box, print_on_fabric
 
 #: Where the print goes, in design units: the middle of the bag's face, below the hem.
 TOTE_PRINT_AREA = (335, 455, 665, 835)

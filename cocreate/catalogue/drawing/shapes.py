@@ -2,7 +2,7 @@
 
 Everything is drawn in a 1000x1000 design space and scaled to the requested canvas, so one set of
 coordinates serves every size. A template is the colour-independent part of a mockup: the
-garment's silhouette, a lighting map (folds, seams, roundness) and the backdrop. `mockups.py`
+garment's silhouette, a lighting map (folds, seams, roundness) and the backdrop. `fabric.py`
 combines a template with a garment colour and the artwork. Templates are cached per size, so
 the images returned here are shared and must be treated as read-only.
 """

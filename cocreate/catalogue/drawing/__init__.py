@@ -1,0 +1,1 @@
+"""Mockup drawings, one module per product, on shared shapes and fabric helpers (pure Pillow)."""
