@@ -57,8 +57,10 @@ bench: install-dev
 	$(BIN)/python bench/artwork.py
 
 ## ruff, then the import rules of pyproject.toml's [tool.importlinter] (core imports no domain, …)
+## ruff, mypy over cocreate/ (settings in pyproject.toml) and the import rules between packages
 lint: install-dev
 	$(BIN)/ruff check cocreate tests bench migrations/env.py
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 ci: lint test test-postgres test-e2e

@@ -399,7 +399,7 @@ def settings(app: Flask | None = None) -> Config:
     if app is None:
         from flask import current_app
 
-        app = cast("Flask", current_app)
+        app = current_app
     return cast(Config, app.extensions["cocreate.config"])
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, or_, select
 
 from cocreate.accounts import services
 from cocreate.accounts.auth import admin_required
-from cocreate.accounts.forms import RoleForm
+from cocreate.accounts.forms import ROLE_LABELS, RoleForm
 from cocreate.accounts.models import Role, User
 from cocreate.core import db
 from cocreate.core.responses import form_page
@@ -70,8 +70,8 @@ def set_role(user_id: int) -> ResponseReturnValue:
             _(
                 "%(name)s now has the %(role)s role.",
                 name=user.display_name,
-                role=dict(form.role.choices)[form.role.data],
+                role=ROLE_LABELS[form.role.data],
             ),
             "success",
-        )  # type: ignore[arg-type]
+        )
     return redirect(url_for("admin.users", q=request.args.get("q", "")))

@@ -112,7 +112,7 @@ def _requires(level: str, check: Callable[[User], bool]) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         setattr(wrapper, ACCESS_ATTR, level)
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorator
 

@@ -92,8 +92,9 @@ class ProfileForm(FlaskForm):
         self.timezone.choices = _timezone_choices()
 
 
+#: The roles staff can be given, with their labels (also used in the confirmation message).
+ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Administrator")}
+
+
 class RoleForm(FlaskForm):
-    role = SelectField(
-        _l("Role"),
-        choices=[("member", _l("Member")), ("staff", _l("Staff")), ("admin", _l("Administrator"))],
-    )
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))

@@ -164,7 +164,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> ResponseReturnValue:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     form = ProfileForm(obj=user, locales=app_settings().LOCALES)
     if request.method == "GET":
         form.locale.data = user.locale or select_locale()

@@ -70,7 +70,7 @@ def clock(app: Flask | None = None) -> Clock:
     if app is None:
         from flask import current_app
 
-        app = cast("Flask", current_app)
+        app = current_app
     return cast(Clock, app.extensions[EXTENSION])
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
 
@@ -18,7 +18,7 @@ MAX_ID = 2**31 - 1
 class IdConverter(IntegerConverter):
     """`<id:name>`: a positive database id; anything else is a 404, never a database error."""
 
-    def __init__(self, map, *args: object, **kwargs: object) -> None:
+    def __init__(self, map: Map, *args: object, **kwargs: object) -> None:
         super().__init__(map, min=1, max=MAX_ID)
 
 

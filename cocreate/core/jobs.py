@@ -50,7 +50,7 @@ class JobsState:
 
 
 def state(app: Flask) -> JobsState:
-    return app.extensions["cocreate.jobs"]  # type: ignore[no-any-return]
+    return app.extensions["cocreate.jobs"]
 
 
 def register_sender(app: Flask, kind: str, sender: Sender) -> None:

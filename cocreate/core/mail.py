@@ -130,7 +130,7 @@ def send_mail(template: str, *, to: str, locale: str | None, **context: Any) -> 
 
 
 def transport(app: Flask) -> Transport:
-    return app.extensions["cocreate.mail"]  # type: ignore[no-any-return]
+    return app.extensions["cocreate.mail"]
 
 
 def set_transport(app: Flask, new: Transport) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask.typing import ResponseReturnValue
 
 from cocreate.core.storage import CACHE_CONTROL, Storage, content_type_for, digest_of
 
@@ -48,7 +49,7 @@ def access_for(key: str) -> Access:
 
 
 @bp.get("/media/<path:key>", endpoint="file")
-def serve_file(key: str) -> Response:
+def serve_file(key: str) -> ResponseReturnValue:
     storage: Storage = current_app.extensions[STORAGE_EXTENSION]
     try:
         digest = digest_of(key)

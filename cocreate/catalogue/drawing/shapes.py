@@ -143,7 +143,8 @@ def _draw_seams(draw: ImageDraw.ImageDraw, scale: float) -> None:
     both(bezier((713, 176), (707, 232), (701, 291), (695, 334), 16), 150, 1.0)
     # Cuff hem: two rows of stitching parallel to the sleeve end.
     for inset, value in ((12, 104), (16, 112)):
-        both(bezier(*_offset_curve(_CUFF, inset, towards=(760, 300)), 8), value, 1.1)
+        p0, p1, p2, p3 = _offset_curve(_CUFF, inset, towards=(760, 300))
+        both(bezier(p0, p1, p2, p3, 8), value, 1.1)
     # Bottom hem stitching, two rows.
     for inset, value in ((20, 104), (25, 112)):
         both([(x, y - inset) for x, y in _HEM[:-1]] + [(500, 918 - inset)], value, 1.1)
