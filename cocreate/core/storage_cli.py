@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from cocreate.core import db
 from cocreate.core.db import now_utc
-from cocreate.core.storage import Storage
+from cocreate.core.storage import LocalStorage, Storage
 from cocreate.core.storage_gc import collect_garbage, key_columns, referenced_among
 
 
@@ -61,5 +61,10 @@ def gc(delete: bool, grace_hours: int | None) -> None:
         click.echo(f"Deleted {summary}.")
         if result.kept:
             click.echo(f"Kept {result.kept} file(s) written again since they were listed.")
+        if isinstance(storage, LocalStorage):
+            # Half-written files of writes killed before their rename: never named like a key.
+            swept = storage.remove_stale_temp_files(older_than_seconds=hours * 3600)
+            if swept:
+                click.echo(f"Removed {swept} temporary file(s) left by interrupted writes.")
     else:
         click.echo(f"Dry run: would delete {summary}. Run with --delete to delete them.")

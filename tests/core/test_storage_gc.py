@@ -467,9 +467,30 @@ def test_cli_dry_run_then_delete(app: Flask, rows_and_files: dict[str, Any]) -> 
 
     result = runner.invoke(args=["storage", "gc", "--delete"])
     assert result.output == (
-        "Deleted 0 unreferenced file(s) older than 24 hour(s), 0 bytes, "
-        "out of 8 stored file(s).\n"
+        "Deleted 0 unreferenced file(s) older than 24 hour(s), 0 bytes, out of 8 stored file(s).\n"
     )
+
+
+def test_cli_delete_sweeps_temp_files_of_interrupted_writes(app: Flask) -> None:
+    key = _store(app, b"kept", datetime.now(UTC))
+    directory = Path(app.config["UPLOAD_DIR"]) / key[:5]
+    stale, busy = directory / ".tmp-dead.part", directory / ".tmp-busy.part"
+    stale.write_bytes(b"half")
+    busy.write_bytes(b"half")
+    _age(
+        app,
+        stale.relative_to(app.config["UPLOAD_DIR"]).as_posix(),
+        datetime.now(UTC) - timedelta(hours=25),
+    )
+    runner = app.test_cli_runner()
+    assert "temporary" not in runner.invoke(args=["storage", "gc"]).output
+    assert stale.exists()
+    result = runner.invoke(args=["storage", "gc", "--delete"])
+    assert result.output == (
+        "Deleted 0 unreferenced file(s) older than 24 hour(s), 0 bytes, out of 1 stored file(s).\n"
+        "Removed 1 temporary file(s) left by interrupted writes.\n"
+    )
+    assert not stale.exists() and busy.exists() and (directory.parent.parent / key).exists()
 
 
 def test_cli_grace_hours_option(app: Flask, rows_and_files: dict[str, Any]) -> None:
