@@ -67,8 +67,10 @@ def register_extensions(app: Flask, config: Config) -> None:
 def register_core_routes(app: Flask) -> None:
     from cocreate.core import media
     from cocreate.core.cli import db_cli
+    from cocreate.core.storage_cli import storage_cli
     from cocreate.core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(media.bp)
     app.cli.add_command(db_cli)
+    app.cli.add_command(storage_cli)

@@ -261,6 +261,9 @@ class Config:
     S3_BUCKET: str = ""
     S3_ENDPOINT_URL: str = ""
     S3_REGION: str = ""
+    #: `flask storage gc` keeps unreferenced files younger than this: uploads write their files
+    #: before their transaction commits, so a young unreferenced file may be about to be used.
+    STORAGE_GC_GRACE_HOURS: int = 24
     MAX_CONTENT_LENGTH: int = 25 * 1024 * 1024
     MAIL_FROM: str = "cocreate <no-reply@cocreate.localhost>"
     SMTP_HOST: str = ""

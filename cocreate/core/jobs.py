@@ -29,6 +29,7 @@ from rq import Queue, SimpleWorker
 from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core import outbox as outbox_rows
+from cocreate.core.clock import clock
 from cocreate.core.outbox import OutboxMessage, OutboxStatus, Sender
 
 SENT, PENDING, FAILED = OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.FAILED
@@ -85,7 +86,7 @@ def deliver(
     max_attempts = settings(app).OUTBOX_MAX_ATTEMPTS
     sender = send(app)
     with app.app_context():
-        when = now or db.now_utc()
+        when = now or clock(app).now()
         with db.transaction() as session:
             if not outbox_rows.has_due(session, now=when, ids=ids):
                 return outcome

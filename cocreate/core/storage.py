@@ -3,6 +3,11 @@
 A key is derived from the bytes it names (`ab/cd/<sha256>.<suffix>`), so a key never changes
 meaning: files are immutable, can be cached forever and are written at most once. Whoever holds a
 key can also check it against the bytes, which is why the media view uses the hash as its ETag.
+
+Files are never deleted by the code that stops using them (another row may share the same bytes):
+`flask storage gc` (core/storage_gc.py) lists them with their last-write time and deletes those no
+row references once they are old enough. A write of bytes that are already stored refreshes that
+time (`touch`), so a file about to be referenced again looks as new as a freshly written one.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -76,6 +84,14 @@ def content_type_for(key: str) -> str:
         raise ValueError(f"no content type for {key!r}") from None
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    size: int
+    #: When the file was last written or touched (aware UTC).
+    modified: datetime
+
+
 @runtime_checkable
 class Storage(Protocol):
     """What the app needs from a file store. Missing keys raise FileNotFoundError."""
@@ -98,6 +114,23 @@ class Storage(Protocol):
         """Size in bytes."""
         ...
 
+    def touch(self, key: str) -> bool:
+        """Mark an existing file as just written; False (and nothing done) if it is missing."""
+        ...
+
+    def list_files(self) -> Iterator[StoredFile]:
+        """Every stored file, in key order. Anything not named like a key is skipped, never
+        listed: temporary files, strays, whatever else shares the directory or bucket."""
+        ...
+
+    def delete_if_older(self, key: str, cutoff: datetime) -> bool:
+        """Delete the file only if it was last written before `cutoff`; True if it was deleted.
+
+        The time is read again at deletion, so a file written or touched since it was listed
+        survives.
+        """
+        ...
+
 
 def put_many(storage: Storage, files: Mapping[str, tuple[bytes, str]]) -> dict[str, str]:
     """Store several files as one unit: `{name: (data, suffix)}` -> `{name: key}`.
@@ -113,7 +146,10 @@ def put_many(storage: Storage, files: Mapping[str, tuple[bytes, str]]) -> dict[s
     try:
         for name, (data, suffix) in files.items():
             key = key_for(data, suffix)
-            existed = storage.exists(key)
+            # Touching an existing file (rather than only checking it exists) makes it look new
+            # to `storage gc`, which spares young files: an unreferenced file about to be
+            # referenced again by this upload is not deleted before the upload commits.
+            existed = storage.touch(key)
             keys[name] = storage.put(data, suffix=suffix)
             if not existed:
                 created.append(keys[name])
@@ -174,6 +210,41 @@ class LocalStorage:
     def size(self, key: str) -> int:
         return self._path(key).stat().st_size
 
+    def touch(self, key: str) -> bool:
+        try:
+            os.utime(self._path(key))
+        except FileNotFoundError:
+            return False
+        return True
+
+    def list_files(self) -> Iterator[StoredFile]:
+        # Real directories and regular files only: a symlink could lead outside the root.
+        for first in _subdirectories(self.root):
+            for second in _subdirectories(first):
+                for entry in sorted(os.scandir(second), key=lambda e: e.name):
+                    key = f"{first.name}/{second.name}/{entry.name}"
+                    if not _is_key(key) or not entry.is_file(follow_symlinks=False):
+                        continue
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:  # deleted since the directory was read
+                        continue
+                    yield StoredFile(key, info.st_size, _utc(info.st_mtime))
+
+    def delete_if_older(self, key: str, cutoff: datetime) -> bool:
+        path = self._path(key)
+        # Never through a symlinked directory or onto a symlink: only files inside the root.
+        if not path.parent.resolve().is_relative_to(self.root.resolve()):
+            return False
+        try:
+            info = path.lstat()
+            if not stat.S_ISREG(info.st_mode) or _utc(info.st_mtime) >= cutoff:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def remove_stale_temp_files(self, older_than_seconds: float = 3600.0) -> int:
         """Delete temp files a killed process left behind; returns how many were removed.
 
@@ -197,6 +268,30 @@ class LocalStorage:
         return f"LocalStorage({str(self.root)!r})"
 
 
+def _subdirectories(directory: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return []
+    return sorted(Path(entry.path) for entry in entries if entry.is_dir(follow_symlinks=False))
+
+
+def _is_key(name: str) -> bool:
+    try:
+        validate_key(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _fsync_directory(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -211,16 +306,23 @@ def _fsync_directory(directory: Path) -> None:
 
 
 class MemoryStorage:
-    """A dict behind the Storage interface, for tests and throwaway demos."""
+    """A dict behind the Storage interface, for tests and throwaway demos.
 
-    def __init__(self) -> None:
+    `clock` stamps each write, so tests choose how old a file is without waiting.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = _utc_now) -> None:
         self._files: dict[str, bytes] = {}
+        self._modified: dict[str, datetime] = {}
+        self._clock = clock
         self._lock = threading.Lock()
 
     def put(self, data: bytes, *, suffix: str) -> str:
         key = key_for(data, suffix)
         with self._lock:
-            self._files.setdefault(key, bytes(data))
+            if key not in self._files:
+                self._files[key] = bytes(data)
+                self._modified[key] = self._clock()
         return key
 
     def open(self, key: str) -> bytes:
@@ -240,9 +342,33 @@ class MemoryStorage:
         validate_key(key)
         with self._lock:
             self._files.pop(key, None)
+            self._modified.pop(key, None)
 
     def size(self, key: str) -> int:
         return len(self.open(key))
+
+    def touch(self, key: str) -> bool:
+        validate_key(key)
+        with self._lock:
+            if key not in self._files:
+                return False
+            self._modified[key] = self._clock()
+            return True
+
+    def list_files(self) -> Iterator[StoredFile]:
+        with self._lock:
+            files = [
+                StoredFile(k, len(self._files[k]), self._modified[k]) for k in sorted(self._files)
+            ]
+        yield from files
+
+    def delete_if_older(self, key: str, cutoff: datetime) -> bool:
+        validate_key(key)
+        with self._lock:
+            if key not in self._files or self._modified[key] >= cutoff:
+                return False
+            del self._files[key], self._modified[key]
+            return True
 
     def keys(self) -> list[str]:
         with self._lock:
@@ -320,6 +446,45 @@ class S3Storage:
 
     def size(self, key: str) -> int:
         return int(self._head(key)["ContentLength"])
+
+    def touch(self, key: str) -> bool:
+        validate_key(key)
+        try:
+            # S3 has no touch: copying an object onto itself, with its metadata restated, is
+            # the documented way to give it a new LastModified (no bytes travel).
+            self._client.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={"Bucket": self.bucket, "Key": key},
+                MetadataDirective="REPLACE",
+                ContentType=content_type_for(key),
+                CacheControl=CACHE_CONTROL,
+            )
+        except Exception as exc:
+            if _is_missing(exc):
+                return False
+            raise
+        return True
+
+    def list_files(self) -> Iterator[StoredFile]:
+        # list_objects_v2 returns keys in UTF-8 binary order, which is key order for our keys.
+        paginator = self._client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket):
+            for item in page.get("Contents", []):
+                if _is_key(item["Key"]):
+                    yield StoredFile(item["Key"], int(item["Size"]), item["LastModified"])
+
+    def delete_if_older(self, key: str, cutoff: datetime) -> bool:
+        try:
+            modified = self._head(key)["LastModified"]
+        except FileNotFoundError:
+            return False
+        if modified >= cutoff:
+            return False
+        # Plain S3 has no delete-if-unmodified: a touch landing between the HEAD above and this
+        # DELETE is lost. The window is one round trip; see core/storage_gc.py.
+        self._client.delete_object(Bucket=self.bucket, Key=key)
+        return True
 
     def _head(self, key: str) -> Mapping[str, Any]:
         validate_key(key)

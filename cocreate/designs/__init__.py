@@ -8,16 +8,26 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     # Imported here, not at the top: importing `cocreate.designs.models` must stay cheap and
     # must not pull in the views.
-    from cocreate.core import media
+    from cocreate.core import media, storage_gc
     from cocreate.designs import lifecycle, services
     from cocreate.designs.cli import designs_cli
     from cocreate.designs.media_access import design_file_access
+    from cocreate.designs.models import Design, Mockup
     from cocreate.designs.staff_views import bp as design_staff_bp
     from cocreate.designs.views import bp as designs_bp
 
     app.register_blueprint(designs_bp)
     app.register_blueprint(design_staff_bp)
     media.register_guard(app, design_file_access)
+    storage_gc.register_key_columns(
+        app,
+        Design.original_key,
+        Design.thumb_webp_key,
+        Design.thumb_jpeg_key,
+        Design.gallery_webp_key,
+        Design.gallery_jpeg_key,
+        Mockup.key,
+    )
     app.jinja_env.globals.update(
         state_label=lifecycle.state_label,
         product_label=services.product_label,

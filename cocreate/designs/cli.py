@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from cocreate.core import db
-from cocreate.core.db import now_utc
+from cocreate.core.clock import clock
 from cocreate.designs import lifecycle
 from cocreate.designs.models import Design, DesignState
 
@@ -21,7 +21,7 @@ def designs_cli() -> None:
 @with_appcontext
 def close_voting() -> None:
     """Close every design whose voting window has ended. Safe to run twice at once."""
-    now = now_utc()
+    now = clock().now()
     closed = 0
     with db.transaction() as session:
         # SKIP LOCKED: a second run at the same moment takes the other rows, never the same.

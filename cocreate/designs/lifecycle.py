@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
 from cocreate.config import settings
-from cocreate.core.db import now_utc
+from cocreate.core.clock import clock
 from cocreate.core.lifecycle import InvalidTransition, NotAllowed, TransitionTable, transition
 from cocreate.core.mail import public_url, send_mail
 from cocreate.designs.models import Design, DesignState, DesignTransition
@@ -86,7 +86,7 @@ def _move(
         table=TRANSITIONS,
         audit_model=DesignTransition,
         actor_id=actor.id if actor else None,
-        at=at or now_utc(),
+        at=at or clock().now(),
         message=refused_message,
         reason=reason,
     )
@@ -118,7 +118,7 @@ def _reason(reason: str) -> str:
 
 
 def _open_voting(session: Session, design: Design, actor: User | None) -> None:
-    now = now_utc()
+    now = clock().now()
     _move(session, design, S.VOTING, actor, at=now)
     design.published_at = now
     design.voting_ends_at = now + timedelta(days=settings().VOTING_DAYS)
@@ -134,7 +134,7 @@ def submit(session: Session, design: Design, actor: User) -> None:
     else:
         _open_voting(session, design, actor)
         _notify(session, design, "design_voting_open")
-    design.submitted_at = now_utc()
+    design.submitted_at = clock().now()
 
 
 def withdraw(session: Session, design: Design, actor: User) -> None:
@@ -172,7 +172,7 @@ def remove(session: Session, design: Design, actor: User, reason: str) -> None:
 
 def close_voting(session: Session, design: Design, *, at: datetime | None = None) -> None:
     """Voting → closed when the window has ended (system, no actor)."""
-    at = at or now_utc()
+    at = at or clock().now()
     if design.voting_ends_at is None or design.voting_ends_at > at:
         raise InvalidTransition(_("The voting window of this design has not ended yet."))
     _move(session, design, S.CLOSED, None, at=at)
@@ -181,7 +181,7 @@ def close_voting(session: Session, design: Design, *, at: datetime | None = None
 def voting_ended(design: Design, now: datetime | None = None) -> bool:
     """True once the window is over, even before the close job has run."""
     ends = design.voting_ends_at
-    return ends is not None and ends <= (now or now_utc())
+    return ends is not None and ends <= (now or clock().now())
 
 
 def _notify(session: Session, design: Design, template: str) -> None:
