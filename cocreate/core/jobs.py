@@ -79,8 +79,9 @@ def deliver(
 ) -> Counter[str]:
     """Deliver the due rows (only `ids` if given), one transaction per row.
 
-    Each row is claimed, sent and marked in one transaction, so a crash loses no row and a
-    committed "sent" is final. Returns how many rows ended sent, pending (retry) or failed.
+    Each row is claimed (leased) in one short transaction, sent outside any transaction, and
+    marked in another, so a crash loses no row, a committed "sent" is final, and no lock is held
+    during the send. Returns how many rows ended sent, pending (retry) or failed.
     """
     outcome: Counter[str] = Counter()
     max_attempts = settings(app).OUTBOX_MAX_ATTEMPTS
@@ -92,12 +93,15 @@ def deliver(
                 return outcome
         while True:
             with db.transaction() as session:
-                message = outbox_rows.deliver_next(
-                    session, sender, now=when, max_attempts=max_attempts, ids=ids
-                )
-                if message is None:
-                    break
-                outcome[message.status.value] += 1
+                message = outbox_rows.claim_next(session, now=when, ids=ids)
+            if message is None:
+                break
+            # Sent outside any transaction: no lock is held while the SMTP server answers.
+            error = outbox_rows.try_send(message, sender)
+            with db.transaction() as session:
+                row = session.get_one(OutboxMessage, message.id)
+                outbox_rows.record(session, row, error, now=when, max_attempts=max_attempts)
+                outcome[row.status.value] += 1
     return outcome
 
 

@@ -1,9 +1,14 @@
 """The durable outbox: messages written in the sender's transaction, delivered by a job.
 
 A request that sends an email adds an `OutboxMessage` row in its own transaction, so the message
-exists exactly when the request's changes do. Delivery claims due pending rows one at a time and
-marks each sent in the same transaction as the claim: once that commits, the row is never sent
-again. A failed send is retried with exponential backoff, then marked failed.
+exists exactly when the request's changes do. Delivery claims due pending rows one at a time
+(a short transaction that leases the row), sends it outside any transaction, and marks it sent
+in another: once that commits, the row is never sent again. A crash between the send and the
+mark resends that one message when the lease ends (at least once, never lost). A failed send is
+retried with exponential backoff, then marked failed.
+
+Why not claim, send and mark in one transaction: on SQLite that transaction holds the database
+write lock, so a slow SMTP server would stall every writing request behind it.
 
 Rows are generic: `kind` names the sender ("email" today; notifications later) and `payload`
 holds what it needs, already rendered in the recipient's language.
@@ -30,6 +35,9 @@ FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=1)
 #: Errors are kept for the operator, not as a log: a long traceback text is cut.
 ERROR_LENGTH = 1000
+#: How long a claimed message is left to the delivery that claimed it: longer than any send
+#: (SMTP times out after 15 s), short enough that a crash mid-send delays it little.
+LEASE = timedelta(minutes=5)
 
 
 class OutboxStatus(StrEnum):
@@ -101,11 +109,14 @@ def has_due(session: Session, *, now: datetime, ids: Collection[int] | None = No
 def claim_next(
     session: Session, *, now: datetime, ids: Collection[int] | None = None
 ) -> OutboxMessage | None:
-    """Lock the next due pending row for this transaction, or None when nothing is due.
+    """Take the next due pending row, or None when nothing is due.
 
-    PostgreSQL skips rows another delivery holds. SQLite has no row locks: the transaction
-    takes the database write lock before reading, so a second delivery waits and then sees
-    the row already sent. This must be the transaction's first statement on SQLite.
+    The claim counts as an attempt and leases the row for `LEASE` (its `next_attempt_at` moves
+    past `now`), so once this transaction commits no other delivery takes it while it is being
+    sent, and a delivery that dies mid-send leaves it to be retried when the lease ends.
+    PostgreSQL skips rows another delivery holds. SQLite has no row locks: the transaction takes
+    the database write lock before reading, so a second delivery waits and then sees the lease.
+    This must be the transaction's first statement on SQLite.
     """
     stmt = _due(now, ids).limit(1)
     if session.get_bind().dialect.name == "sqlite":
@@ -113,23 +124,38 @@ def claim_next(
         session.execute(update(OutboxMessage).where(OutboxMessage.id == -1).values(attempts=0))
     else:
         stmt = stmt.with_for_update(skip_locked=True)
-    return session.execute(stmt).scalars().first()
+    message = session.execute(stmt).scalars().first()
+    if message is not None:
+        message.attempts += 1
+        message.next_attempt_at = now + LEASE
+        session.flush()
+    return message
 
 
-def attempt(
+def try_send(message: OutboxMessage, send: Sender) -> str | None:
+    """Send a claimed message; the error text when it failed, None when it went."""
+    try:
+        send(message)
+    except Exception as exc:  # any sender failure is retried; the row records why
+        return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+    return None
+
+
+def record(
     session: Session,
     message: OutboxMessage,
-    send: Sender,
+    error: str | None,
     *,
     now: datetime,
     max_attempts: int,
 ) -> None:
-    """Send a claimed message and record the outcome (flushed, committed by the caller)."""
-    message.attempts += 1
-    try:
-        send(message)
-    except Exception as exc:  # any sender failure is retried; the row records why
-        message.last_error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+    """Record how a claimed message's attempt went (flushed, committed by the caller)."""
+    if error is None:
+        message.status = OutboxStatus.SENT
+        message.sent_at = now
+        message.last_error = None
+    else:
+        message.last_error = error
         if message.attempts >= max_attempts:
             message.status = OutboxStatus.FAILED
             logger.error(
@@ -137,7 +163,7 @@ def attempt(
                 message.id,
                 message.kind,
                 message.attempts,
-                message.last_error,
+                error,
             )
         else:
             message.next_attempt_at = now + retry_delay(message.attempts)
@@ -147,12 +173,8 @@ def attempt(
                 message.kind,
                 message.attempts,
                 message.next_attempt_at.isoformat(),
-                message.last_error,
+                error,
             )
-    else:
-        message.status = OutboxStatus.SENT
-        message.sent_at = now
-        message.last_error = None
     session.flush()
 
 
@@ -164,10 +186,15 @@ def deliver_next(
     max_attempts: int,
     ids: Collection[int] | None = None,
 ) -> OutboxMessage | None:
-    """Claim, send and record one due message; None when nothing is due."""
+    """Claim, send and record one due message in this transaction; None when nothing is due.
+
+    The jobs split this into three steps instead (claim and commit, send, record and commit),
+    so no transaction stays open during a slow SMTP call.
+    """
     message = claim_next(session, now=now, ids=ids)
     if message is not None:
-        attempt(session, message, send, now=now, max_attempts=max_attempts)
+        error = try_send(message, send)
+        record(session, message, error, now=now, max_attempts=max_attempts)
     return message
 
 
