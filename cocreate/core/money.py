@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import MAX_PREC, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -189,9 +189,27 @@ class Money:
 
 # -- rates -------------------------------------------------------------------------------------
 
+# Exact arithmetic (no digit limit) and the one rule, whatever the caller's Decimal context.
+_CONTEXT = Context(prec=MAX_PREC, rounding=ROUNDING)
+_ONE = Decimal("1")
+#: A fraction standing in for a rest below, on, or above the half.
+_STAND_IN = {-1: Decimal("0.25"), 0: Decimal("0.5"), 1: Decimal("0.75")}
 
-def _digits(value: int) -> int:
-    return len(str(abs(value)))
+
+def round_minor(exact: Fraction) -> int:
+    """An exact number of minor units rounded to a whole one by ROUNDING.
+
+    A rounding rule only asks which whole numbers surround the value and whether it lies
+    below, on or above the half between them. A Decimal with the same floor and the same
+    answer (floor + 0.25, 0.5 or 0.75) rounds the same way: 12.5 → 12, 13.5 → 14,
+    12.51 → 13, -12.5 → -12.
+    """
+    whole, rest = divmod(exact.numerator, exact.denominator)  # floor, and 0 <= rest < denominator
+    if not rest:
+        return whole
+    side = (2 * rest > exact.denominator) - (2 * rest < exact.denominator)
+    stand_in = _CONTEXT.add(Decimal(whole), _STAND_IN[side])
+    return int(_CONTEXT.quantize(stand_in, _ONE))
 
 
 def apply_rate(money: Money, rate: Decimal | int) -> Money:
@@ -199,13 +217,8 @@ def apply_rate(money: Money, rate: Decimal | int) -> Money:
 
     100 cents × 0.125 = 12.5 cents → 12; 100 cents × 0.135 = 13.5 cents → 14.
     """
-    factor = _check_decimal(rate, "rate")
-    digits = factor.as_tuple().digits
-    with localcontext() as ctx:
-        # Enough digits for the exact product: the only rounding is the quantize below.
-        ctx.prec = _digits(money.amount) + len(digits) + 2
-        exact = Decimal(money.amount) * factor
-        return Money(int(exact.quantize(Decimal(1), rounding=ROUNDING)), money.currency)
+    factor = Fraction(_check_decimal(rate, "rate"))
+    return Money(round_minor(money.amount * factor), money.currency)
 
 
 def net_from_gross(gross: Money, vat_rate: Decimal | int) -> tuple[Money, Money]:
@@ -217,14 +230,7 @@ def net_from_gross(gross: Money, vat_rate: Decimal | int) -> tuple[Money, Money]
     rate = _check_decimal(vat_rate, "vat_rate")
     if rate < 0:
         raise ValueError(f"a VAT rate cannot be negative: {rate}")
-    divisor = 1 + rate
-    with localcontext() as ctx:
-        # The exact quotient is either a tie (which terminates within one decimal) or at least
-        # 1 / (2 × divisor's digits as an integer) away from one, so this many digits rounds it
-        # to the right side of every half; quantize then applies the rule to the true value.
-        ctx.prec = _digits(gross.amount) + 2 * len(divisor.as_tuple().digits) + 6
-        quotient = Decimal(gross.amount) / divisor
-        net = Money(int(quotient.quantize(Decimal(1), rounding=ROUNDING)), gross.currency)
+    net = Money(round_minor(gross.amount / (1 + Fraction(rate))), gross.currency)
     return net, gross - net
 
 
@@ -233,7 +239,8 @@ def allocate(money: Money, weights: Sequence[int | Decimal]) -> list[Money]:
 
     Largest remainder: each part gets the floor of its exact share, and the minor units left
     over go one each to the parts with the largest remainders, earlier parts first on a tie.
-    10.00 EUR over (1, 1, 1) → 3.34, 3.33, 3.33.
+    10.00 EUR over (1, 1, 1) → 3.34, 3.33, 3.33. A negative amount is split as the mirror image
+    of its opposite, so a full refund reverses the original split part for part.
     """
     if not weights:
         raise ValueError("allocate needs at least one weight")
@@ -243,15 +250,15 @@ def allocate(money: Money, weights: Sequence[int | Decimal]) -> list[Money]:
     total = sum(exact_weights)
     if total == 0:
         raise ValueError("weights cannot all be zero")
-    whole = abs(money.amount)
-    shares = [whole * w / total for w in exact_weights]
-    parts = [int(share) for share in shares]  # floor: shares are not negative
-    left_over = whole - sum(parts)
-    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
+    if money.amount < 0:
+        return [-part for part in allocate(-money, weights)]
+    shares = [money.amount * w / total for w in exact_weights]
+    parts = [int(share) for share in shares]  # floor: shares are not negative here
+    left_over = money.amount - sum(parts)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (parts[i] - shares[i], i))
     for index in by_remainder[:left_over]:
         parts[index] += 1
-    sign = -1 if money.amount < 0 else 1
-    return [Money(sign * part, money.currency) for part in parts]
+    return [Money(part, money.currency) for part in parts]
 
 
 # -- formatting --------------------------------------------------------------------------------
