@@ -10,7 +10,8 @@ change no test can observe) are listed with their reason in .ci/mutation-equival
 one `<mutant name>  # <reason>` a line. The run fails if a module scores below THRESHOLD, or
 if an accepted equivalent no longer exists or is now killed (so the list cannot go stale).
 
-Usage: .venv/bin/python .ci/mutation.py [label ...]   (no label: every module)
+Usage: .venv/bin/python .ci/mutation.py [--report-only] [label ...]   (no label: every module)
+--report-only re-reads the last run's results (e.g. after editing the equivalents list).
 """
 
 from __future__ import annotations
@@ -99,17 +100,19 @@ def prepare(target: Target) -> Path:
     return copy
 
 
-def run(target: Target) -> dict[str, str]:
-    copy = prepare(target)
+def run(target: Target, *, again: bool = True) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": ""}  # mutmut puts its mutated copy first on sys.path
+    copy = WORK / target.label
     log = copy / "mutmut-run.log"
-    with log.open("w") as out:
-        done = subprocess.run(  # noqa: S603 (our own tool, fixed arguments)
-            [mutmut_bin(), "run"], cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    if done.returncode != 0:
-        print(log.read_text("utf-8", errors="replace")[-4000:])
-        sys.exit(f"{target.label}: mutmut run failed (exit {done.returncode}); log: {log}")
+    if again or not log.exists():
+        copy = prepare(target)
+        with log.open("w") as out:
+            done = subprocess.run(  # noqa: S603 (our own tool, fixed arguments)
+                [mutmut_bin(), "run"], cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        if done.returncode != 0:
+            print(log.read_text("utf-8", errors="replace")[-4000:])
+            sys.exit(f"{target.label}: mutmut run failed (exit {done.returncode}); log: {log}")
     listing = subprocess.run(  # noqa: S603
         [mutmut_bin(), "results", "--all", "true"],
         cwd=copy,
@@ -150,7 +153,9 @@ def report(target: Target, results: dict[str, str], accepted: dict[str, str]) ->
     return ok and not stale
 
 
-def main(labels: list[str]) -> int:
+def main(args: list[str]) -> int:
+    again = "--report-only" not in args
+    labels = [a for a in args if a != "--report-only"]
     unknown = set(labels) - {t.label for t in TARGETS}
     if unknown:
         sys.exit(f"unknown module label(s): {', '.join(sorted(unknown))}")
@@ -159,8 +164,9 @@ def main(labels: list[str]) -> int:
     WORK.mkdir(exist_ok=True)
     outcomes = []
     for target in chosen:
-        print(f"mutating {target.module} against {' '.join(target.tests)} …", flush=True)
-        outcomes.append((target, run(target)))
+        verb = "mutating" if again else "last results for"
+        print(f"{verb} {target.module} against {' '.join(target.tests)} …", flush=True)
+        outcomes.append((target, run(target, again=again)))
     print()
     all_ok = True
     for target, results in outcomes:
