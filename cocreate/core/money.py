@@ -44,6 +44,8 @@ from sqlalchemy.orm import Composite, composite, mapped_column
 #: cent of bias for every tied line (royalty statements sum thousands of them).
 ROUNDING = ROUND_HALF_EVEN
 
+# Exact arithmetic (no digit limit) and the one rule, whatever the caller's Decimal context.
+_CONTEXT = Context(prec=MAX_PREC, rounding=ROUNDING)
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _CURRENCIES = frozenset(list_currencies())
 
@@ -113,14 +115,14 @@ class Money:
             except InvalidOperation as exc:
                 raise ValueError(f"not a number: {value!r}") from exc
         number = _check_decimal(value, "value")
-        minor = number.scaleb(minor_digits(currency))
+        minor = _CONTEXT.scaleb(number, minor_digits(currency))
         if minor != minor.to_integral_value():
             raise ValueError(f"{value} {currency} is finer than the currency's minor unit")
         return cls(int(minor), currency)
 
     def to_decimal(self) -> Decimal:
         """The amount in major units: 1234 EUR cents → Decimal("12.34"); 5 JPY → Decimal("5")."""
-        return Decimal(self.amount).scaleb(-minor_digits(self.currency))
+        return _CONTEXT.scaleb(Decimal(self.amount), -minor_digits(self.currency))
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -189,8 +191,6 @@ class Money:
 
 # -- rates -------------------------------------------------------------------------------------
 
-# Exact arithmetic (no digit limit) and the one rule, whatever the caller's Decimal context.
-_CONTEXT = Context(prec=MAX_PREC, rounding=ROUNDING)
 _ONE = Decimal("1")
 #: A fraction standing in for a rest below, on, or above the half.
 _STAND_IN = {-1: Decimal("0.25"), 0: Decimal("0.5"), 1: Decimal("0.75")}

@@ -241,6 +241,19 @@ def test_from_decimal_refuses_floats(value: Any, kind: str) -> None:
         Money.from_decimal(value, "EUR")
 
 
+def test_major_units_beyond_the_default_decimal_precision_stay_exact() -> None:
+    # 32 digits: a default 28-digit Decimal context would round them.
+    assert Money.from_decimal("123456789012345678901234567890.12", "EUR") == eur(
+        12345678901234567890123456789012
+    )
+    assert str(eur(12345678901234567890123456789012).to_decimal()) == (
+        "123456789012345678901234567890.12"
+    )
+    with localcontext(prec=3):
+        assert Money.from_decimal("1234.56", "EUR") == eur(123456)
+        assert str(eur(123456).to_decimal()) == "1234.56"
+
+
 def test_to_decimal() -> None:
     assert str(Money(1234, "EUR").to_decimal()) == "12.34"
     assert str(Money(5, "EUR").to_decimal()) == "0.05"
