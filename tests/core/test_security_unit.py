@@ -37,10 +37,17 @@ def test_every_response_carries_the_headers(client: FlaskClient, path: str) -> N
     assert "Strict-Transport-Security" not in response.headers
 
 
+def test_header_names_are_spelt_canonically(client: FlaskClient) -> None:
+    # Names are case-insensitive in HTTP, but scanners and proxies compare the usual spelling.
+    sent = {name for name, _ in client.get("/").headers.items()}
+    assert set(EXPECTED_HEADERS) <= sent
+
+
 def test_hsts_only_in_production(app: Flask, client: FlaskClient) -> None:
     app.config["ENV"] = "production"
     response = client.get("/")
     assert response.headers.get_all("Strict-Transport-Security") == [HSTS]
+    assert "Strict-Transport-Security" in {name for name, _ in response.headers.items()}
     for name, value in EXPECTED_HEADERS.items():
         assert response.headers.get_all(name) == [value], name
 
