@@ -171,9 +171,11 @@ def main(args: list[str]) -> int:
     all_ok = True
     for target, results in outcomes:
         all_ok &= report(target, results, accepted)
-    if accepted:
+    prefixes = tuple(t.module.removesuffix(".py").replace("/", ".") + "." for t in chosen)
+    shown = {name: reason for name, reason in accepted.items() if name.startswith(prefixes)}
+    if shown:
         print("\naccepted as equivalent:")
-        for name, reason in accepted.items():
+        for name, reason in shown.items():
             print(f"    {name}: {reason}")
     print(f"\n(per-module copies and logs in {WORK.relative_to(ROOT)}/<label>/; ")
     print(" inspect one with: cd mutants/<label> && mutmut show <name>)")
