@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cocreate
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres test-e2e ci lint bench i18n i18n-compile install install-dev services chromium clean
+.PHONY: run test test-postgres test-e2e ci lint mutation bench i18n i18n-compile install install-dev services chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ lint: install-dev
 	$(BIN)/ruff check cocreate tests bench migrations/env.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+## Mutation testing (mutmut) of the rule-heavy modules, each against its own tests; fails
+## under 90 % killed. Slow, so not part of `ci`. Modules are listed in .ci/mutation.py.
+mutation: install-dev
+	$(BIN)/python .ci/mutation.py
 
 ci: lint test test-postgres test-e2e
 
