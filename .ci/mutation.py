@@ -47,6 +47,11 @@ TARGETS = [
         ("tests/core/test_security_unit.py", "tests/core/test_site.py"),
     ),
     Target("tokens", "cocreate/accounts/tokens.py", ("tests/accounts/test_tokens.py",)),
+    Target(
+        "lifecycle",
+        "cocreate/core/lifecycle.py",
+        ("tests/core/test_lifecycle.py", "tests/designs/test_lifecycle.py"),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.
