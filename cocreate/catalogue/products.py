@@ -17,6 +17,7 @@ from cocreate.catalogue.drawing.tee import tee_mockup, tee_print_area
 from cocreate.catalogue.drawing.tote import tote_mockup, tote_print_area
 from cocreate.catalogue.spec import Colour, ProductSpec, Size
 from cocreate.config import Config
+from cocreate.core.money import Money
 
 TEE = ProductSpec(
     key="tee",
@@ -105,9 +106,11 @@ def min_long_side(key: str, config: Config | None = None) -> int:
     return _config(config).PRODUCT_MIN_LONG_SIDE.get(key, get(key).min_long_side)
 
 
-def price(key: str, config: Config | None = None) -> int:
-    """Price in minor units: `PRODUCT_PRICES[key]` if set, else the catalogue's base price."""
-    return _config(config).PRODUCT_PRICES.get(key, get(key).base_price)
+def price(key: str, config: Config | None = None) -> Money:
+    """The product's price in the shop's currency: `PRODUCT_PRICES[key]` (minor units) if set,
+    else the catalogue's base price."""
+    settings = _config(config)
+    return Money(settings.PRODUCT_PRICES.get(key, get(key).base_price), settings.CURRENCY)
 
 
 def base_prices() -> dict[str, int]:

@@ -18,6 +18,8 @@ from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 
 from cocreate.config import settings
+from cocreate.core import money
+from cocreate.core.money import Money
 
 LOCALE_COOKIE = "locale"
 babel = Babel()
@@ -63,14 +65,14 @@ def current_locale() -> Locale:
     return get_locale() or Locale.parse(settings().DEFAULT_LOCALE)
 
 
-def cents_to_decimal(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
+def format_money(value: Money | int, currency: str | None = None) -> str:
+    """`€12.50` in English, `12,50 €` in French (with the non-breaking spaces CLDR asks for).
 
-
-def format_money(cents: int, currency: str | None = None) -> str:
-    """`€12.50` in English, `12,50 €` in French (with the non-breaking spaces CLDR asks for)."""
-    currency = currency or settings().CURRENCY
-    return babel_numbers.format_currency(cents_to_decimal(cents), currency, locale=current_locale())
+    The `money` template filter: a `Money`, or a whole number of minor units of `currency`
+    (default: the shop's)."""
+    if not isinstance(value, Money):
+        value = Money(value, currency or settings().CURRENCY)
+    return money.format_money(value, current_locale())
 
 
 def format_number(value: int | Decimal) -> str:

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from cocreate.catalogue import products as catalogue
 from cocreate.catalogue.spec import ProductSpec
 from cocreate.config import Config
+from cocreate.core.money import Money
 from tests.accounts.factories import UserFactory
 
 
@@ -67,21 +68,21 @@ def test_names_are_translated(app: Flask) -> None:
 
 def test_prices_default_to_the_base_price() -> None:
     config = Config()
-    assert catalogue.price("tee", config) == 2500
-    assert catalogue.price("poster", config) == 1900
+    assert catalogue.price("tee", config) == Money(2500, "EUR")
+    assert catalogue.price("poster", config) == Money(1900, "EUR")
 
 
 def test_settings_override_one_price_and_leave_the_others() -> None:
     config = Config(PRODUCT_PRICES={"poster": 2150})
-    assert catalogue.price("poster", config) == 2150
-    assert catalogue.price("tee", config) == 2500
+    assert catalogue.price("poster", config) == Money(2150, "EUR")
+    assert catalogue.price("tee", config) == Money(2500, "EUR")
 
 
 @pytest.mark.parametrize("app_overrides", [{"PRODUCT_PRICES": {"tee": 2999}}])
 def test_price_override_read_from_the_app_settings(app: Flask) -> None:
     with app.app_context():
-        assert catalogue.price("tee") == 2999
-        assert catalogue.price("poster") == 1900
+        assert catalogue.price("tee") == Money(2999, "EUR")
+        assert catalogue.price("poster") == Money(1900, "EUR")
 
 
 @pytest.mark.parametrize("app_overrides", [{"PRODUCT_MIN_LONG_SIDE": {"poster": 3500}}])

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cocreate.catalogue import products as catalogue
 from cocreate.config import Config
+from cocreate.core.money import Money
 from cocreate.core.storage import MemoryStorage
 from cocreate.designs.mockups import render_all_mockups, render_mockup_image
 from cocreate.designs.models import Design, DesignState, Mockup
@@ -66,10 +67,10 @@ def test_the_catalogue_declares_three_products() -> None:
 
 
 def test_tote_price_override_from_settings() -> None:
-    assert catalogue.price("tote", Config()) == 1800
+    assert catalogue.price("tote", Config()) == Money(1800, "EUR")
     overridden = Config(PRODUCT_PRICES={"tote": 1650})
-    assert catalogue.price("tote", overridden) == 1650
-    assert catalogue.price("tee", overridden) == 2500
+    assert catalogue.price("tote", overridden) == Money(1650, "EUR")
+    assert catalogue.price("tee", overridden) == Money(2500, "EUR")
 
 
 def test_tote_mockups_print_on_the_canvas() -> None:
