@@ -6,6 +6,7 @@ import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
 
+from cocreate.config import override
 from cocreate.core.security import CSP, is_safe_local_path, safe_next
 
 EXPECTED_CSP = (
@@ -44,14 +45,14 @@ def test_header_names_are_spelt_canonically(client: FlaskClient) -> None:
 
 
 def test_hsts_only_in_production(app: Flask, client: FlaskClient) -> None:
-    app.config["ENV"] = "production"
+    override(app, ENV="production")
     response = client.get("/")
     assert response.headers.get_all("Strict-Transport-Security") == [HSTS]
     assert "Strict-Transport-Security" in {name for name, _ in response.headers.items()}
     for name, value in EXPECTED_HEADERS.items():
         assert response.headers.get_all(name) == [value], name
 
-    app.config["ENV"] = "development"
+    override(app, ENV="development")
     assert "Strict-Transport-Security" not in client.get("/").headers
 
 
@@ -68,7 +69,7 @@ def test_a_view_that_sets_a_header_keeps_its_own(app: Flask, client: FlaskClient
         response.headers["Strict-Transport-Security"] = "max-age=60"
         return response
 
-    app.config["ENV"] = "production"
+    override(app, ENV="production")
     headers = client.get("/embeddable").headers
     assert headers.get_all("X-Frame-Options") == ["SAMEORIGIN"]
     assert headers.get_all("Content-Security-Policy") == ["default-src 'none'"]
