@@ -31,7 +31,7 @@ from cocreate.core.storage import (
 )
 from cocreate.core.storage_gc import collect_garbage, key_columns, referenced_among
 from cocreate.designs import services
-from cocreate.designs.models import Design, Mockup, Product
+from cocreate.designs.models import Design, Mockup
 from tests.accounts.factories import UserFactory
 from tests.designs.factories import DesignFactory
 
@@ -424,7 +424,7 @@ def rows_and_files(app: Flask, db_session: Session) -> dict[str, Any]:
     }
     design = DesignFactory(**design_keys)
     mockup = _store(app, b"mockup", long_ago, ".webp")
-    db_session.add(Mockup(design_id=design.id, product=Product.TEE, colour="black", key=mockup))
+    db_session.add(Mockup(design_id=design.id, product="tee", colour="black", key=mockup))
     db_session.flush()
     old = now - timedelta(hours=25)
     return {
@@ -533,13 +533,13 @@ def _png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("app_overrides", [{"MIN_LONG_SIDE_TEE": 300}])
+@pytest.mark.parametrize("app_overrides", [{"PRODUCT_MIN_LONG_SIDE": {"tee": 300}}])
 def test_replaced_artwork_becomes_collectable(
-    app: Flask, db_session: Session, request_ctx: None, app_overrides: dict[str, int]
+    app: Flask, db_session: Session, request_ctx: None, app_overrides: dict[str, object]
 ) -> None:
     storage = app.extensions["cocreate.storage"]
     designer = UserFactory()
-    fields = services.DesignFields(title="Tide", products={Product.TEE})
+    fields = services.DesignFields(title="Tide", products={"tee"})
     design = services.create_design(
         db_session, storage, designer, fields, _png((400, 400), (20, 40, 200))
     )
