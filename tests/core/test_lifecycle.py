@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    event,
     func,
     select,
     update,
@@ -178,3 +179,79 @@ def test_table_answers_allows() -> None:
 def test_table_must_list_every_state() -> None:
     with pytest.raises(ValueError, match="broken"):
         TransitionTable(Lamp, {Lamp.OFF: {Lamp.ON}, Lamp.ON: {Lamp.OFF}})
+
+
+def test_table_built_anywhere_keeps_its_enum_and_moves() -> None:
+    table = TransitionTable(Lamp, {Lamp.OFF: {Lamp.ON}, Lamp.ON: set(), Lamp.BROKEN: [Lamp.OFF]})
+    assert table.states is Lamp
+    assert table[Lamp.OFF] == frozenset({Lamp.ON})
+    assert table[Lamp.BROKEN] == frozenset({Lamp.OFF})
+    assert table.allows(Lamp.BROKEN, Lamp.OFF) is True
+    assert table.allows(Lamp.ON, Lamp.OFF) is False
+    assert dict(table) == {
+        Lamp.OFF: frozenset({Lamp.ON}),
+        Lamp.ON: frozenset(),
+        Lamp.BROKEN: frozenset({Lamp.OFF}),
+    }
+
+
+@pytest.mark.usefixtures("toy_tables")
+def test_reason_defaults_to_empty(db_session: Session) -> None:
+    lamp = Thing(name="attic")
+    db_session.add(lamp)
+    db_session.flush()
+    row = transition(
+        db_session,
+        lamp,
+        Lamp.ON,
+        table=TABLE,
+        audit_model=ThingTransition,
+        actor_id=None,
+        at=AT,
+        message=_message,
+    )
+    assert row.reason == ""
+
+
+@pytest.mark.usefixtures("toy_tables")
+def test_the_lock_names_the_moved_row_only(db_session: Session) -> None:
+    """The locking read selects this lamp by its key, not the whole table (which would make
+    every mover of any lamp wait on PostgreSQL)."""
+    lamps = [Thing(name="one"), Thing(name="two"), Thing(name="three")]
+    db_session.add_all(lamps)
+    db_session.flush()
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT toy_lamps.id"):
+            seen.append((" ".join(statement.split()), parameters))
+
+    connection = db_session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        _move(db_session, lamps[1], Lamp.ON, None)
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+    assert len(seen) == 1
+    statement, parameters = seen[0]
+    assert "WHERE toy_lamps.id = " in statement
+    assert list(parameters.values() if isinstance(parameters, dict) else parameters) == [
+        lamps[1].id
+    ]
+
+
+@pytest.mark.usefixtures("toy_tables")
+def test_only_the_state_is_read_again(db_session: Session) -> None:
+    """Changes the caller made to other attributes before the move are kept."""
+    lamp = Thing(name="kitchen")
+    db_session.add(lamp)
+    db_session.flush()
+    db_session.execute(
+        update(Thing)
+        .where(Thing.id == lamp.id)
+        .values(name="renamed elsewhere")
+        .execution_options(synchronize_session=False)
+    )
+    _move(db_session, lamp, Lamp.ON, None)
+    assert lamp.name == "kitchen"
