@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, Select, and_, cast, exists, func, or_, select
+from sqlalchemy import Float, Select, and_, cast, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from cocreate.accounts.models import User
+from cocreate.core.inputs import fold
 from cocreate.designs.lifecycle import voting_ended
 from cocreate.designs.models import PUBLIC_STATES, Design, DesignState, Tag, design_tags
 
@@ -68,19 +68,24 @@ def mean_score(session: Session) -> float:
     return float(total) / float(count) if count else NEUTRAL_MEAN
 
 
-def _search(query: Select[tuple[Design]], text: str) -> Select[tuple[Design]]:
-    pattern = f"%{text.strip().lower()}%"
-    tag_match = exists().where(
-        design_tags.c.design_id == Design.id,
-        design_tags.c.tag_id == Tag.id,
-        Tag.name.like(pattern),
-    )
-    return query.join(User, User.id == Design.designer_id).where(
-        or_(
-            func.lower(Design.title).like(pattern),
-            func.lower(User.display_name).like(pattern),
-            tag_match,
-        )
+#: Words of a search beyond this many are ignored: each one is another LIKE on every row.
+MAX_SEARCH_TERMS = 6
+
+
+def search_terms(text: str) -> list[str]:
+    """The folded words of a search ("Inès  Évaluation" → ["ines", "evaluation"])."""
+    return fold(text).split()[:MAX_SEARCH_TERMS]
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search(query: Select[tuple[Design]], terms: list[str]) -> Select[tuple[Design]]:
+    """Every word must appear in the design's folded designer name, title or tags."""
+    return query.where(
+        *(Design.search_text.like(_like_pattern(term), escape="\\") for term in terms)
     )
 
 
@@ -94,10 +99,19 @@ def gallery(
     per_page: int = PAGE_SIZE,
     now: datetime,
 ) -> Page:
-    """One page of `view`; "open" means voting and not yet ended at `now` (the caller's clock)."""
+    """One page of `view`; "open" means voting and not yet ended at `now` (the caller's clock).
+
+    A search ignores the view: it looks through every public design, newest first, since
+    someone searching for a design cannot know which tab it is in.
+    """
     query = select(Design)
     open_now = and_(Design.state == DesignState.VOTING, Design.voting_ends_at > now)
-    if view is GalleryView.VOTING:
+    terms = search_terms(search)
+    if terms:
+        query = _search(query.where(Design.state.in_(PUBLIC_STATES)), terms).order_by(
+            Design.published_at.desc(), Design.id.desc()
+        )
+    elif view is GalleryView.VOTING:
         query = query.where(open_now).order_by(Design.published_at.desc(), Design.id.desc())
     elif view is GalleryView.ENDING:
         query = query.where(open_now).order_by(Design.voting_ends_at.asc(), Design.id.asc())
@@ -113,10 +127,8 @@ def gallery(
         query = query.where(Design.state == DesignState.ON_SALE).order_by(
             Design.published_at.desc(), Design.id.desc()
         )
-    if search.strip():
-        query = _search(query, search)
     if tag:
-        query = query.where(Design.tags.any(Tag.name == tag))
+        query = query.where(Design.tags.any(Tag.slug == tag))
     page = max(page, 1)
     rows = (
         session.scalars(_with_relations(query).limit(per_page + 1).offset((page - 1) * per_page))
@@ -159,14 +171,19 @@ def voting_days_left(design: Design, now: datetime) -> int | None:
     return int(-(-(ends - now).total_seconds() // 86400))
 
 
-def popular_tags(session: Session, limit: int = 20) -> list[tuple[str, int]]:
+def popular_tags(session: Session, limit: int = 20) -> list[tuple[str, str, int]]:
+    """(slug, name, number of public designs) of the most used tags."""
     query = (
-        select(Tag.name, func.count())
+        select(Tag.slug, Tag.name, func.count())
         .join(design_tags, design_tags.c.tag_id == Tag.id)
         .join(Design, Design.id == design_tags.c.design_id)
         .where(Design.state.in_(PUBLIC_STATES))
-        .group_by(Tag.name)
-        .order_by(func.count().desc(), Tag.name)
+        .group_by(Tag.slug, Tag.name)
+        .order_by(func.count().desc(), Tag.slug)
         .limit(limit)
     )
-    return [(name, count) for name, count in session.execute(query)]
+    return [(slug, name, count) for slug, name, count in session.execute(query)]
+
+
+def tag_by_slug(session: Session, slug: str) -> Tag | None:
+    return session.scalars(select(Tag).where(Tag.slug == slug)).one_or_none()
