@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, Select, and_, cast, func, select
+from sqlalchemy import ColumnElement, Float, Select, and_, cast, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from cocreate.core.inputs import fold
@@ -82,11 +82,15 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _search(query: Select[tuple[Design]], terms: list[str]) -> Select[tuple[Design]]:
-    """Every word must appear in the design's folded designer name, title or tags."""
-    return query.where(
-        *(Design.search_text.like(_like_pattern(term), escape="\\") for term in terms)
-    )
+def _matches(terms: list[str]) -> ColumnElement[bool]:
+    """Every word appears in the design's folded designer name, title or tags.
+
+    Matched in a subquery on `search_text` alone: SQLite then reads the narrow
+    ix_designs_search_text index instead of the wide table rows, PostgreSQL its trigram index;
+    only the matching rows are fetched.
+    """
+    likes = [Design.search_text.like(_like_pattern(term), escape="\\") for term in terms]
+    return Design.id.in_(select(Design.id).where(*likes))
 
 
 def gallery(
@@ -104,37 +108,44 @@ def gallery(
     A search ignores the view: it looks through every public design, newest first, since
     someone searching for a design cannot know which tab it is in.
     """
-    query = select(Design)
     open_now = and_(Design.state == DesignState.VOTING, Design.voting_ends_at > now)
+    newest = (Design.published_at.desc(), Design.id.desc())
     terms = search_terms(search)
     if terms:
-        query = _search(query.where(Design.state.in_(PUBLIC_STATES)), terms).order_by(
-            Design.published_at.desc(), Design.id.desc()
-        )
+        # NOT IN the other states, the same set: IN would make SQLite walk the state index and
+        # fetch most rows one by one; this lets it start from the matches.
+        where = [Design.state.not_in(set(DesignState) - PUBLIC_STATES), _matches(terms)]
+        order = newest
     elif view is GalleryView.VOTING:
-        query = query.where(open_now).order_by(Design.published_at.desc(), Design.id.desc())
+        where, order = [open_now], newest
     elif view is GalleryView.ENDING:
-        query = query.where(open_now).order_by(Design.voting_ends_at.asc(), Design.id.asc())
+        where, order = [open_now], (Design.voting_ends_at.asc(), Design.id.asc())
     elif view is GalleryView.NEWEST:
-        query = query.where(Design.state.in_(PUBLIC_STATES)).order_by(
-            Design.published_at.desc(), Design.id.desc()
-        )
+        where, order = [Design.state.in_(PUBLIC_STATES)], newest
     elif view is GalleryView.TOP:
-        query = query.where(Design.state.in_(PUBLIC_STATES)).order_by(
-            rank_expression(mean_score(session)).desc(), Design.vote_count.desc(), Design.id.desc()
+        where = [Design.state.in_(PUBLIC_STATES)]
+        order = (
+            rank_expression(mean_score(session)).desc(),
+            Design.vote_count.desc(),
+            Design.id.desc(),
         )
     else:
-        query = query.where(Design.state == DesignState.ON_SALE).order_by(
-            Design.published_at.desc(), Design.id.desc()
-        )
+        where, order = [Design.state == DesignState.ON_SALE], newest
     if tag:
-        query = query.where(Design.tags.any(Tag.slug == tag))
+        where.append(Design.tags.any(Tag.slug == tag))
     page = max(page, 1)
-    rows = (
-        session.scalars(_with_relations(query).limit(per_page + 1).offset((page - 1) * per_page))
-        .unique()
-        .all()
+    # Sort and cut the page on ids alone, then read those rows: SQLite sorts whole records, so
+    # sorting every public design with all its columns took 70 ms at 20,000 designs, against
+    # under 1 ms on ids (bench/search.py). Still one query.
+    page_ids = (
+        select(Design.id)
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
     )
+    query = select(Design).where(Design.id.in_(page_ids.scalar_subquery())).order_by(*order)
+    rows = session.scalars(_with_relations(query)).unique().all()
     return Page(items=list(rows[:per_page]), page=page, has_next=len(rows) > per_page)
 
 
