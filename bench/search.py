@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -171,7 +172,7 @@ def measure(url: str, designs: int, runs: int, upload_dir: Path) -> dict[str, An
     app = create_app(
         Config(
             ENV="testing",
-            SECRET_KEY="bench-secret-key-that-is-long-enough-0123456789",
+            SECRET_KEY=secrets.token_hex(32),
             DATABASE_URL=url,
             UPLOAD_DIR=str(upload_dir),
             PUBLIC_URL="http://localhost",

@@ -81,7 +81,8 @@ def _tags(session: Session, names: list[str]) -> list[Tag]:
         return []
     slugs = [tag_slug(name) for name in names]
     existing = {t.slug: t for t in session.scalars(select(Tag).where(Tag.slug.in_(slugs)))}
-    return [existing.get(slug) or _new_tag(session, name) for name, slug in zip(names, slugs, strict=True)]
+    pairs = zip(names, slugs, strict=True)
+    return [existing.get(slug) or _new_tag(session, name) for name, slug in pairs]
 
 
 def _new_tag(session: Session, name: str) -> Tag:

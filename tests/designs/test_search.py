@@ -45,7 +45,9 @@ def test_search_finds_an_on_sale_design_from_the_default_voting_tab(
     client: FlaskClient, db_session: Session
 ) -> None:
     ines = UserFactory(display_name="Inès Laurent")
-    DesignFactory(designer=ines, title="Au Sommet", state=DesignState.ON_SALE, published_at=now_utc())
+    DesignFactory(
+        designer=ines, title="Au Sommet", state=DesignState.ON_SALE, published_at=now_utc()
+    )
     VotingDesignFactory(title="Midnight Tide")
     # The default tab is "voting", where the design on sale is not listed.
     assert "Au Sommet" not in _get(client, "/gallery")
@@ -239,26 +241,31 @@ def test_migration_backfills_and_merges_tags(tmp_path: Path) -> None:
     command.upgrade(config, "5c0a7d1e9b42")
     engine = create_engine(url)
     created = "2026-01-01 00:00:00"
-    keys = ", ".join(f"'k{i}'" for i in range(5))
     with engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO users (id, email, display_name, password_hash, role, "
                 "session_version, is_active_account, created_at, bio) VALUES "
-                f"(1, 'ines@example.test', 'Inès', 'x', 'member', 1, 1, '{created}', '')"
-            )
+                "(1, 'ines@example.test', 'Inès', 'x', 'member', 1, 1, :created, '')"
+            ),
+            {"created": created},
         )
-        for design_id, title in ((1, "Évaluation Finale"), (2, "Plain")):
-            conn.execute(
-                text(
-                    "INSERT INTO designs (id, designer_id, title, description, state, "
-                    "state_reason, created_at, updated_at, original_key, thumb_webp_key, "
-                    "thumb_jpeg_key, gallery_webp_key, gallery_jpeg_key, width, height, "
-                    f"vote_count, score_sum) VALUES ({design_id}, 1, '{title}', '', 'voting', "
-                    f"'', '{created}', '{created}', {keys}, 3000, 3000, 0, 0)"
-                )
-            )
-        conn.execute(text("INSERT INTO tags (id, name) VALUES (1, 'évaluation'), (2, 'evaluation')"))
+        conn.execute(
+            text(
+                "INSERT INTO designs (id, designer_id, title, description, state, "
+                "state_reason, created_at, updated_at, original_key, thumb_webp_key, "
+                "thumb_jpeg_key, gallery_webp_key, gallery_jpeg_key, width, height, "
+                "vote_count, score_sum) VALUES (:id, 1, :title, '', 'voting', '', :created, "
+                ":created, 'k1', 'k2', 'k3', 'k4', 'k5', 3000, 3000, 0, 0)"
+            ),
+            [
+                {"id": 1, "title": "Évaluation Finale", "created": created},
+                {"id": 2, "title": "Plain", "created": created},
+            ],
+        )
+        conn.execute(
+            text("INSERT INTO tags (id, name) VALUES (1, 'évaluation'), (2, 'evaluation')")
+        )
         conn.execute(
             text("INSERT INTO design_tags (design_id, tag_id) VALUES (1, 1), (1, 2), (2, 2)")
         )
