@@ -84,7 +84,7 @@ STATES = {
 
 def seed(engine: Engine, designs: int, rnd: random.Random) -> None:
     now = datetime.now(UTC)
-    users = []
+    users: list[dict[str, Any]] = []
     for i in range(500):
         name = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
         if name.startswith("Inès") and i % 10:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, Float, Select, and_, cast, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -109,7 +110,9 @@ def gallery(
     someone searching for a design cannot know which tab it is in.
     """
     open_now = and_(Design.state == DesignState.VOTING, Design.voting_ends_at > now)
-    newest = (Design.published_at.desc(), Design.id.desc())
+    newest: tuple[ColumnElement[Any], ...] = (Design.published_at.desc(), Design.id.desc())
+    order: tuple[ColumnElement[Any], ...]
+    where: list[ColumnElement[bool]]
     terms = search_terms(search)
     if terms:
         # NOT IN the other states, the same set: IN would make SQLite walk the state index and
