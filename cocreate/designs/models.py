@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -89,8 +90,13 @@ class Tag(Base):
         return name
 
 
+_NOT_IN_SLUG = re.compile(r"[^\w-]+")
+
+
 def tag_slug(name: str) -> str:
-    return fold(name)[:40]
+    """Folding can make characters a slug has no room for ("¼" is "1⁄4"): they become "-", so
+    the slug of a slug is itself and the tag page's address is stable."""
+    return _NOT_IN_SLUG.sub("-", fold(name)).strip("-")[:40]
 
 
 class Design(Base):

@@ -52,10 +52,11 @@ def parse_tags(raw: str | Iterable[str]) -> list[str]:
     slugs: set[str] = set()
     for part in parts:
         name = slugify_tag(part)
+        slug = tag_slug(name)
         # "Évaluation" and "evaluation" are one tag: the first spelling given is kept.
-        if name and tag_slug(name) not in slugs:
+        if slug and slug not in slugs:
             tags.append(name)
-            slugs.add(tag_slug(name))
+            slugs.add(slug)
     if len(tags) > MAX_TAGS:
         raise DesignError(_("Use at most %(max)d tags.", max=MAX_TAGS))
     return tags

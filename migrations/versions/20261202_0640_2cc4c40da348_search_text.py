@@ -5,6 +5,7 @@ Revises: 5c0a7d1e9b42
 Create Date: 2026-12-02 06:40:00.000000
 """
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -26,6 +27,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped.casefold())
 
 
+def tag_slug(name: str) -> str:
+    # A copy of cocreate.designs.models.tag_slug as of this revision.
+    return re.sub(r"[^\w-]+", "-", fold(name)).strip("-")[:40]
+
+
 def upgrade() -> None:
     op.add_column("tags", sa.Column("slug", sa.String(length=40), server_default="", nullable=False))
     op.add_column(
@@ -43,7 +49,8 @@ def _merge_tags(bind: sa.Connection) -> None:
     become the oldest of them, which keeps its spelling."""
     by_slug: dict[str, list[int]] = defaultdict(list)
     for tag_id, name in bind.execute(sa.text("SELECT id, name FROM tags ORDER BY id")):
-        by_slug[fold(name)[:40]].append(tag_id)
+        # A name with nothing left after folding (none known) keeps a unique slug all the same.
+        by_slug[tag_slug(name) or f"tag-{tag_id}"].append(tag_id)
     for slug, (keeper, *duplicates) in by_slug.items():
         for duplicate in duplicates:
             # A design tagged with both keeps one row; the others move to the keeper.

@@ -188,6 +188,16 @@ def test_accented_and_plain_tag_urls_show_the_same_designs(
     assert '<a href="/tags/evaluation">#évaluation</a>' in _get(client, "/gallery")
 
 
+def test_a_tag_whose_folding_needs_a_dash_has_a_stable_address(
+    client: FlaskClient, db_session: Session
+) -> None:
+    VotingDesignFactory(title="Quarter", tags=[TagFactory(name="¼-page")])
+    assert _titles(_get(client, "/tags/1-4-page")) == ["Quarter"]
+    response = client.get("/tags/%C2%BC-page")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/tags/1-4-page"
+
+
 def test_spellings_of_a_tag_are_one_tag(db_session: Session) -> None:
     assert services.parse_tags("Évaluation, evaluation, EVALUATION, sun") == ["évaluation", "sun"]
     designer = UserFactory()
