@@ -68,6 +68,15 @@ def single_line(text: str) -> str:
     return " ".join(cleaned.split())
 
 
+def fold(text: str) -> str:
+    """The form text is compared in for search and tag slugs: compatibility-decomposed, without
+    combining marks, case-folded ("Évaluation", "EVALUATION" and "evaluation" are one word;
+    "ﬁ" is "fi", "ß" is "ss"). Done in Python, not SQL, so SQLite and PostgreSQL agree."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped.casefold())
+
+
 def clean_field(value: Any) -> Any:
     """WTForms filter for every free-text field: `filters=[clean_field]`."""
     return clean_text(value) if isinstance(value, str) else value

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -14,12 +16,16 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload, validates
 
 from cocreate.accounts.models import User
 from cocreate.core.db import Base, now_utc
 from cocreate.core.enums import enum_column
+from cocreate.core.inputs import fold
 from cocreate.core.lifecycle import TransitionRecord
 
 
@@ -72,8 +78,25 @@ class Tag(Base):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Lower-case slug, also used in the tag page's URL.
+    #: Lower-case, as the first designer typed it (accents kept): what pages show.
     name: Mapped[str] = mapped_column(String(40), unique=True)
+    #: `name` folded (no accents, see core.inputs.fold): the tag page's URL and what makes
+    #: "évaluation" and "evaluation" one tag. Set from `name`.
+    slug: Mapped[str] = mapped_column(String(40), unique=True, index=True, server_default="")
+
+    @validates("name")
+    def _slug_from_name(self, _key: str, name: str) -> str:
+        self.slug = tag_slug(name)
+        return name
+
+
+_NOT_IN_SLUG = re.compile(r"[^\w-]+")
+
+
+def tag_slug(name: str) -> str:
+    """Folding can make characters a slug has no room for ("¼" is "1⁄4"): they become "-", so
+    the slug of a slug is itself and the tag page's address is stable."""
+    return _NOT_IN_SLUG.sub("-", fold(name)).strip("-")[:40]
 
 
 class Design(Base):
@@ -83,6 +106,15 @@ class Design(Base):
         CheckConstraint("score_sum >= 0", name="score_sum_positive"),
         Index("ix_designs_state_voting_ends_at", "state", "voting_ends_at"),
         Index("ix_designs_state_published_at", "state", "published_at"),
+        # Trigram index: lets PostgreSQL answer `search_text LIKE '%term%'` without reading
+        # every row. The migration creates it only where pg_trgm is available; on SQLite it is
+        # a plain index (a LIKE with a leading % scans it, which is smaller than the table).
+        Index(
+            "ix_designs_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +147,10 @@ class Design(Base):
     vote_count: Mapped[int] = mapped_column(default=0)
     score_sum: Mapped[int] = mapped_column(default=0)
 
+    #: Folded designer name, title and tags, what the gallery search matches (see
+    #: `search_document`). Kept current by `_refresh_search_text` at every flush.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
     designer: Mapped[User] = relationship(lazy="raise_on_sql")
     tags: Mapped[list[Tag]] = relationship(secondary=design_tags, order_by=Tag.name)
     products: Mapped[list[DesignProduct]] = relationship(
@@ -131,6 +167,15 @@ class Design(Base):
     @property
     def product_set(self) -> set[str]:
         return {p.product for p in self.products}
+
+    def search_document(self, designer_name: str) -> str:
+        return search_document(designer_name, self.title, [t.name for t in self.tags])
+
+
+def search_document(designer_name: str, title: str, tags: list[str]) -> str:
+    """One line of folded words; search terms hold no spaces, so none matches across parts.
+    The backfill migration (…_search_text) builds the same line: change both together."""
+    return " ".join(fold(part) for part in (designer_name, title, *tags))
 
 
 class DesignProduct(Base):
@@ -171,3 +216,38 @@ class DesignTransition(TransitionRecord, Base):
     design_id: Mapped[int] = mapped_column(ForeignKey("designs.id", ondelete="CASCADE"), index=True)
 
     actor: Mapped[User | None] = relationship()
+
+
+def _changed(obj: object, *keys: str) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[key].history.has_changes() for key in keys)
+
+
+def _designer_name(session: Session, design: Design) -> str:
+    loaded = inspect(design).dict.get("designer")
+    designer = loaded if loaded is not None else session.get(User, design.designer_id)
+    return designer.display_name if designer is not None else ""
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_search_text(session: Session, _context: Any, _instances: Any) -> None:
+    """Rebuild `Design.search_text` when a title, the tags or the designer's name change.
+
+    An event rather than calls in the services: every writer (services, the demo seed, tests'
+    factories, a rename in accounts, which must not import designs) keeps the document
+    current without knowing it exists.
+    """
+    with session.no_autoflush:
+        for obj in [*session.new, *session.dirty]:
+            if isinstance(obj, Design) and (
+                obj in session.new or _changed(obj, "title", "tags", "designer_id")
+            ):
+                obj.search_text = obj.search_document(_designer_name(session, obj))
+            elif isinstance(obj, User) and obj not in session.new and _changed(obj, "display_name"):
+                renamed = session.scalars(
+                    select(Design)
+                    .where(Design.designer_id == obj.id)
+                    .options(selectinload(Design.tags))
+                )
+                for design in renamed:
+                    design.search_text = design.search_document(obj.display_name)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Float, Select, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Float, Select, and_, cast, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from cocreate.accounts.models import User
+from cocreate.core.inputs import fold
 from cocreate.designs.lifecycle import voting_ended
 from cocreate.designs.models import PUBLIC_STATES, Design, DesignState, Tag, design_tags
 
@@ -68,20 +69,29 @@ def mean_score(session: Session) -> float:
     return float(total) / float(count) if count else NEUTRAL_MEAN
 
 
-def _search(query: Select[tuple[Design]], text: str) -> Select[tuple[Design]]:
-    pattern = f"%{text.strip().lower()}%"
-    tag_match = exists().where(
-        design_tags.c.design_id == Design.id,
-        design_tags.c.tag_id == Tag.id,
-        Tag.name.like(pattern),
-    )
-    return query.join(User, User.id == Design.designer_id).where(
-        or_(
-            func.lower(Design.title).like(pattern),
-            func.lower(User.display_name).like(pattern),
-            tag_match,
-        )
-    )
+#: Words of a search beyond this many are ignored: each one is another LIKE on every row.
+MAX_SEARCH_TERMS = 6
+
+
+def search_terms(text: str) -> list[str]:
+    """The folded words of a search ("Inès  Évaluation" → ["ines", "evaluation"])."""
+    return fold(text).split()[:MAX_SEARCH_TERMS]
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches(terms: list[str]) -> ColumnElement[bool]:
+    """Every word appears in the design's folded designer name, title or tags.
+
+    Matched in a subquery on `search_text` alone: SQLite then reads the narrow
+    ix_designs_search_text index instead of the wide table rows, PostgreSQL its trigram index;
+    only the matching rows are fetched.
+    """
+    likes = [Design.search_text.like(_like_pattern(term), escape="\\") for term in terms]
+    return Design.id.in_(select(Design.id).where(*likes))
 
 
 def gallery(
@@ -94,35 +104,51 @@ def gallery(
     per_page: int = PAGE_SIZE,
     now: datetime,
 ) -> Page:
-    """One page of `view`; "open" means voting and not yet ended at `now` (the caller's clock)."""
-    query = select(Design)
+    """One page of `view`; "open" means voting and not yet ended at `now` (the caller's clock).
+
+    A search ignores the view: it looks through every public design, newest first, since
+    someone searching for a design cannot know which tab it is in.
+    """
     open_now = and_(Design.state == DesignState.VOTING, Design.voting_ends_at > now)
-    if view is GalleryView.VOTING:
-        query = query.where(open_now).order_by(Design.published_at.desc(), Design.id.desc())
+    newest: tuple[ColumnElement[Any], ...] = (Design.published_at.desc(), Design.id.desc())
+    order: tuple[ColumnElement[Any], ...]
+    where: list[ColumnElement[bool]]
+    terms = search_terms(search)
+    if terms:
+        # NOT IN the other states, the same set: IN would make SQLite walk the state index and
+        # fetch most rows one by one; this lets it start from the matches.
+        where = [Design.state.not_in(set(DesignState) - PUBLIC_STATES), _matches(terms)]
+        order = newest
+    elif view is GalleryView.VOTING:
+        where, order = [open_now], newest
     elif view is GalleryView.ENDING:
-        query = query.where(open_now).order_by(Design.voting_ends_at.asc(), Design.id.asc())
+        where, order = [open_now], (Design.voting_ends_at.asc(), Design.id.asc())
     elif view is GalleryView.NEWEST:
-        query = query.where(Design.state.in_(PUBLIC_STATES)).order_by(
-            Design.published_at.desc(), Design.id.desc()
-        )
+        where, order = [Design.state.in_(PUBLIC_STATES)], newest
     elif view is GalleryView.TOP:
-        query = query.where(Design.state.in_(PUBLIC_STATES)).order_by(
-            rank_expression(mean_score(session)).desc(), Design.vote_count.desc(), Design.id.desc()
+        where = [Design.state.in_(PUBLIC_STATES)]
+        order = (
+            rank_expression(mean_score(session)).desc(),
+            Design.vote_count.desc(),
+            Design.id.desc(),
         )
     else:
-        query = query.where(Design.state == DesignState.ON_SALE).order_by(
-            Design.published_at.desc(), Design.id.desc()
-        )
-    if search.strip():
-        query = _search(query, search)
+        where, order = [Design.state == DesignState.ON_SALE], newest
     if tag:
-        query = query.where(Design.tags.any(Tag.name == tag))
+        where.append(Design.tags.any(Tag.slug == tag))
     page = max(page, 1)
-    rows = (
-        session.scalars(_with_relations(query).limit(per_page + 1).offset((page - 1) * per_page))
-        .unique()
-        .all()
+    # Sort and cut the page on ids alone, then read those rows: SQLite sorts whole records, so
+    # sorting every public design with all its columns took 70 ms at 20,000 designs, against
+    # under 1 ms on ids (bench/search.py). Still one query.
+    page_ids = (
+        select(Design.id)
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
     )
+    query = select(Design).where(Design.id.in_(page_ids.scalar_subquery())).order_by(*order)
+    rows = session.scalars(_with_relations(query)).unique().all()
     return Page(items=list(rows[:per_page]), page=page, has_next=len(rows) > per_page)
 
 
@@ -159,14 +185,19 @@ def voting_days_left(design: Design, now: datetime) -> int | None:
     return int(-(-(ends - now).total_seconds() // 86400))
 
 
-def popular_tags(session: Session, limit: int = 20) -> list[tuple[str, int]]:
+def popular_tags(session: Session, limit: int = 20) -> list[tuple[str, str, int]]:
+    """(slug, name, number of public designs) of the most used tags."""
     query = (
-        select(Tag.name, func.count())
+        select(Tag.slug, Tag.name, func.count())
         .join(design_tags, design_tags.c.tag_id == Tag.id)
         .join(Design, Design.id == design_tags.c.design_id)
         .where(Design.state.in_(PUBLIC_STATES))
-        .group_by(Tag.name)
-        .order_by(func.count().desc(), Tag.name)
+        .group_by(Tag.slug, Tag.name)
+        .order_by(func.count().desc(), Tag.slug)
         .limit(limit)
     )
-    return [(name, count) for name, count in session.execute(query)]
+    return [(slug, name, count) for slug, name, count in session.execute(query)]
+
+
+def tag_by_slug(session: Session, slug: str) -> Tag | None:
+    return session.scalars(select(Tag).where(Tag.slug == slug)).one_or_none()

@@ -22,7 +22,7 @@ from cocreate.designs.artwork import ArtworkLimits, process_artwork, store_artwo
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.lifecycle import EDITABLE, InvalidTransition, NotAllowed
 from cocreate.designs.mockups import render_all_mockups
-from cocreate.designs.models import Design, DesignProduct, Mockup, Tag
+from cocreate.designs.models import Design, DesignProduct, Mockup, Tag, tag_slug
 
 MAX_TAGS = 8
 TAG_RE = re.compile(r"[^\w-]+", re.UNICODE)
@@ -49,10 +49,14 @@ def slugify_tag(raw: str) -> str:
 def parse_tags(raw: str | Iterable[str]) -> list[str]:
     parts = raw.split(",") if isinstance(raw, str) else list(raw)
     tags: list[str] = []
+    slugs: set[str] = set()
     for part in parts:
-        slug = slugify_tag(part)
-        if slug and slug not in tags:
-            tags.append(slug)
+        name = slugify_tag(part)
+        slug = tag_slug(name)
+        # "Évaluation" and "evaluation" are one tag: the first spelling given is kept.
+        if slug and slug not in slugs:
+            tags.append(name)
+            slugs.add(slug)
     if len(tags) > MAX_TAGS:
         raise DesignError(_("Use at most %(max)d tags.", max=MAX_TAGS))
     return tags
@@ -76,19 +80,22 @@ def artwork_limits(products: Iterable[str]) -> ArtworkLimits:
 def _tags(session: Session, names: list[str]) -> list[Tag]:
     if not names:
         return []
-    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    return [existing.get(name) or _new_tag(session, name) for name in names]
+    slugs = [tag_slug(name) for name in names]
+    existing = {t.slug: t for t in session.scalars(select(Tag).where(Tag.slug.in_(slugs)))}
+    pairs = zip(names, slugs, strict=True)
+    return [existing.get(slug) or _new_tag(session, name) for name, slug in pairs]
 
 
 def _new_tag(session: Session, name: str) -> Tag:
-    """Insert a tag in a savepoint: when another designer creates it at the same moment, the
-    unique constraint fails only the savepoint, and their row is used."""
+    """Insert a tag in a savepoint: when another designer creates it (or another spelling of
+    it) at the same moment, the unique constraint fails only the savepoint, and their row is
+    used."""
     tag = Tag(name=name)
     try:
         with session.begin_nested():
             session.add(tag)
     except IntegrityError:
-        return session.scalars(select(Tag).where(Tag.name == name)).one()
+        return session.scalars(select(Tag).where(Tag.slug == tag_slug(name))).one()
     return tag
 
 

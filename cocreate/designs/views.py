@@ -31,7 +31,7 @@ from cocreate.core.responses import CONFLICT, FAILED, failed_page, form_page
 from cocreate.designs import lifecycle, queries, services
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.forms import DesignForm
-from cocreate.designs.models import Design, Mockup
+from cocreate.designs.models import Design, Mockup, tag_slug
 
 bp = Blueprint("designs", __name__, template_folder="templates")
 
@@ -66,9 +66,13 @@ def gallery() -> ResponseReturnValue:
 
 @bp.get("/tags/<tag>")
 def tag(tag: str) -> ResponseReturnValue:
-    slug = services.slugify_tag(tag)
+    slug = tag_slug(services.slugify_tag(tag))
     if not slug:
         abort(404)
+    if slug != tag:
+        # One tag, one address: /tags/évaluation and /tags/Evaluation (older links, other
+        # spellings) lead to /tags/evaluation.
+        return redirect(url_for("designs.tag", tag=slug, **request.args.to_dict()), 301)
     return _gallery_page(tag=slug)
 
 
@@ -83,13 +87,17 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
     page = queries.gallery(
         session, view, search=search, tag=tag, page=page_number, now=clock().now()
     )
+    tag_row = queries.tag_by_slug(session, tag) if tag else None
     return render_template(
         "designs/gallery.html",
         page=page,
         view=view,
         views=queries.GalleryView,
         q=search,
+        # A search looks through every tab (queries.gallery): no tab is current.
+        searching=bool(queries.search_terms(search)),
         tag=tag,
+        tag_name=tag_row.name if tag_row else tag,
         tags=queries.popular_tags(session),
     )
 
