@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cocreate.config import Config, settings
 from cocreate.core import db, jobs
 from cocreate.core import outbox as outbox_rows
+from cocreate.core.clock import clock
 from cocreate.core.inputs import single_line
 from cocreate.core.outbox import OutboxMessage, OutboxStatus
 
@@ -124,7 +125,7 @@ def send_mail(template: str, *, to: str, locale: str | None, **context: Any) -> 
     """Render now (in the recipient's language) into an outbox row of the current transaction;
     it is delivered after the commit, and never if the transaction rolls back."""
     mail = render_mail(template, to=to, locale=locale, **context)
-    row = outbox_rows.add(db.session(), KIND, mail.payload(), now=db.now_utc())
+    row = outbox_rows.add(db.session(), KIND, mail.payload(), now=clock().now())
     jobs.deliver_after_commit([row.id])
     return mail
 

@@ -22,6 +22,7 @@ from cocreate.accounts.tokens import (
     make_verify_token,
     read_verify_token,
 )
+from cocreate.config import override
 from tests.accounts.factories import UserFactory
 from tests.conftest import TEST_SECRET
 
@@ -103,7 +104,7 @@ def test_expiry_boundary(app_ctx: Flask, clock: Clock, age: int, valid: bool) ->
 
 
 def test_expiry_follows_the_setting(app_ctx: Flask, clock: Clock) -> None:
-    app_ctx.config["EMAIL_VERIFY_DAYS"] = 2
+    override(app_ctx, EMAIL_VERIFY_DAYS=2)
     token = make_verify_token(42, "ada@example.test")
     clock.now = SIGNED_AT + 2 * DAY
     assert read_verify_token(token) == (42, "ada@example.test")
