@@ -46,7 +46,7 @@ class Page:
         return self.page > 1
 
 
-def _with_relations(query: Select[tuple[Design]]) -> Select[tuple[Design]]:
+def _with_relations(query: Select[Design]) -> Select[Design]:
     return query.options(
         joinedload(Design.designer), selectinload(Design.tags), selectinload(Design.products)
     )

@@ -72,7 +72,8 @@ def tag(tag: str) -> ResponseReturnValue:
     if slug != tag:
         # One tag, one address: /tags/évaluation and /tags/Evaluation (older links, other
         # spellings) lead to /tags/evaluation.
-        return redirect(url_for("designs.tag", tag=slug, **request.args.to_dict()), 301)
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("designs.tag", tag=slug, **args), 301)
     return _gallery_page(tag=slug)
 
 
