@@ -140,7 +140,9 @@ def screening_queue(session: Session) -> list[Design]:
         .where(Design.state == DesignState.SUBMITTED)
         .order_by(Design.submitted_at.asc(), Design.id.asc())
     )
-    return list(session.scalars(_with_relations(query)).unique().all())
+    # A resubmission shows the design it revises and that design's rejection reason.
+    query = _with_relations(query).options(joinedload(Design.revision_of))
+    return list(session.scalars(query).unique().all())
 
 
 def get_design(session: Session, design_id: int) -> Design | None:

@@ -180,6 +180,33 @@ def update_design(
     session.flush()
 
 
+def copy_as_draft(design: Design) -> Design:
+    """A new draft with `design`'s text, tags, products, artwork and mockups, linked to it.
+
+    The files are shared, not copied: storage keys are content hashes, so both rows name the
+    same bytes, and replacing the draft's artwork later writes new keys without touching the
+    original's."""
+    return Design(
+        designer_id=design.designer_id,
+        revision_of_id=design.id,
+        title=design.title,
+        description=design.description,
+        original_key=design.original_key,
+        thumb_webp_key=design.thumb_webp_key,
+        thumb_jpeg_key=design.thumb_jpeg_key,
+        gallery_webp_key=design.gallery_webp_key,
+        gallery_jpeg_key=design.gallery_jpeg_key,
+        width=design.width,
+        height=design.height,
+        tags=list(design.tags),
+        products=[DesignProduct(product=p.product) for p in design.products],
+        mockups=[
+            Mockup(product=m.product, colour=m.colour, key=m.key, position=m.position)
+            for m in design.mockups
+        ],
+    )
+
+
 def product_label(product: str) -> str:
     """The product's name in the reader's language (its key if the catalogue dropped it)."""
     return str(catalogue.get(product).name) if catalogue.is_product(product) else product

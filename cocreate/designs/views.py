@@ -160,10 +160,14 @@ def detail(design_id: int) -> ResponseReturnValue:
 
 
 def detail_context(design: Design, chosen: str = "") -> dict[str, object]:
+    revision = None
+    if design.state in lifecycle.REVISABLE:
+        revision = lifecycle.find_revision(db.session(), design)
     return dict(
         design=design,
         panels=product_panels(design, chosen),
         days_left=queries.voting_days_left(design, clock().now()),
+        revision=revision,
     )
 
 
@@ -302,6 +306,28 @@ def withdraw(design_id: int) -> ResponseReturnValue:
         return refused_on_detail(design, str(error), CONFLICT)
     flash(_("“%(title)s” is withdrawn.", title=design.title), "info")
     return redirect(url_for("designs.mine"))
+
+
+@bp.post("/designs/<id:design_id>/revise")
+@login_required
+def revise(design_id: int) -> ResponseReturnValue:
+    """A rejected design becomes a new draft to edit and submit again."""
+    design = _own_design(design_id)
+    try:
+        revision, created = lifecycle.revise(db.session(), design, current_user)
+    except lifecycle.InvalidTransition as error:
+        return refused_on_detail(design, str(error), CONFLICT)
+    if not created:
+        flash(_("You have already revised this design: here is your revision."), "info")
+        return redirect(url_for("designs.detail", design_id=revision.id))
+    flash(
+        _(
+            "“%(title)s” is copied into a new draft: make your changes, then submit it again.",
+            title=revision.title,
+        ),
+        "success",
+    )
+    return redirect(url_for("designs.edit", design_id=revision.id))
 
 
 @bp.get("/my/designs")
