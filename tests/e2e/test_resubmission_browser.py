@@ -94,6 +94,7 @@ def test_rejected_design_revised_and_resubmitted(live_server: LiveServer, page: 
     _log_in(page, live_server, "staff@example.test")
     page.goto(live_server.url + "/staff/screening")
     item = page.locator("article.screening-item", has_text="Blue Moon")
+    item.get_by_text("Reject…").click()  # the reason field sits in a disclosure
     reason = item.get_by_label("Reason for rejecting")
     reason.fill("The moon is cut off at the edge.")
     item.get_by_role("button", name="Reject", exact=True).click()
@@ -131,3 +132,14 @@ def test_rejected_design_revised_and_resubmitted(live_server: LiveServer, page: 
     item.get_by_role("link", name="See the rejected design").click()
     expect(page).to_have_url(f"{live_server.url}/designs/{design_id}")
     expect(page.get_by_text("The moon is cut off at the edge.")).to_be_visible()
+
+    # Opening to votes asks for a confirmation first.
+    page.goto(live_server.url + "/staff/screening")
+    item = page.locator("article.screening-item", has_text="Blue Moon, whole")
+    confirm = item.get_by_role("button", name="Yes, open “Blue Moon, whole” to votes")
+    expect(confirm).to_be_hidden()
+    item.get_by_text("Open to votes").click()
+    expect(item).to_contain_text("This cannot be undone.")
+    confirm.click()
+    expect(page.get_by_text("“Blue Moon, whole” is open to votes.")).to_be_visible()
+    expect(page.get_by_text("Nothing to screen")).to_be_visible()
