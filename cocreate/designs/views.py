@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -92,6 +93,30 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
         tag=tag,
         tags=queries.popular_tags(session),
     )
+
+
+#: From this much time left a card counts days; below it, hours: "1 day left" would hide that
+#: 47 hours remain.
+DAYS_FROM = timedelta(hours=48)
+
+
+def time_left_label(left: timedelta) -> str:
+    """Whole days from 48 h up, whole hours from 1 h, then "less than an hour"; always rounded
+    down, so a card never promises more time than there is."""
+    if left >= DAYS_FROM:
+        days = left // timedelta(days=1)
+        return ngettext("%(num)d day left", "%(num)d days left", days)
+    if left >= timedelta(hours=1):
+        hours = left // timedelta(hours=1)
+        return ngettext("%(num)d hour left", "%(num)d hours left", hours)
+    return _("less than an hour left")
+
+
+@bp.app_template_global()
+def time_left(design: Design) -> str:
+    """A voting design card's "2 days left" from the app's clock; empty once voting ended."""
+    left = queries.voting_time_left(design, clock().now())
+    return time_left_label(left) if left is not None else ""
 
 
 @dataclass(frozen=True)
