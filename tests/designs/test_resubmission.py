@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -9,9 +10,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cocreate.accounts.models import User
+from cocreate.core import db
 from cocreate.designs import lifecycle
 from cocreate.designs.models import Design, DesignProduct, DesignState, DesignTransition, Mockup
 from tests.accounts.factories import StaffFactory, UserFactory
+from tests.concurrency import TIMEOUT, Concurrent
 from tests.designs.factories import DesignFactory, TagFactory
 
 S = DesignState
@@ -241,3 +245,43 @@ def test_french_owner_box(client: FlaskClient, auth: Any, db_session: Session) -
     page = client.get(f"/designs/{rejected.id}").get_data(as_text=True)
     assert "Réviser et soumettre à nouveau" in page
     assert "Trop sombre." in page
+
+
+@pytest.mark.postgres_only
+def test_two_revise_clicks_at_once_make_one_draft(concurrent: Concurrent) -> None:
+    """The first revise holds the rejected design's row lock; the second waits for it, then
+    finds the first one's draft and returns it instead of making another."""
+    with concurrent.setup():
+        rejected = DesignFactory(state=S.REJECTED, state_reason="Too dark.")
+        design_id, designer_id = rejected.id, rejected.designer_id
+    first_revised = threading.Event()
+    first_may_commit = threading.Event()
+
+    def click(number: int) -> tuple[int, bool]:
+        session = concurrent.session()
+        with concurrent.request(session):
+            design = session.get_one(Design, design_id)
+            designer = session.get_one(User, designer_id)
+            if number == 1:
+                assert first_revised.wait(TIMEOUT)
+            revision, created = lifecycle.revise(session, design, designer)
+            if number == 0:
+                first_revised.set()
+                assert first_may_commit.wait(TIMEOUT)
+            db.commit()
+            return revision.id, created
+
+    first = concurrent.start(lambda: click(0))
+    second = concurrent.start(lambda: click(1))
+    assert first_revised.wait(TIMEOUT)
+    concurrent.wait_until_blocked(1)  # the second click waits on the row lock
+    first_may_commit.set()
+    concurrent.join()
+
+    assert first.error is None and second.error is None, (first.error, second.error)
+    (first_id, first_created), (second_id, second_created) = first.result, second.result
+    assert (first_created, second_created) == (True, False)
+    assert first_id == second_id
+    with concurrent.session() as check:
+        assert check.scalar(select(func.count()).select_from(Design)) == 2
+        assert check.get_one(Design, first_id).revision_of_id == design_id
