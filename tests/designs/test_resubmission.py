@@ -78,6 +78,9 @@ def test_reject_revise_edit_submit_then_staff_sees_resubmission(
     revision = db_session.scalar(select(Design).where(Design.revision_of_id == rejected.id))
     assert revision is not None
     assert response.headers["Location"] == f"/designs/{revision.id}/edit"
+    draft_page = client.get(f"/designs/{revision.id}").get_data(as_text=True)
+    assert "This design revises one rejected at screening." in draft_page
+    assert f'href="/designs/{rejected.id}"' in draft_page
     edit_page = client.get(f"/designs/{revision.id}/edit")
     assert edit_page.status_code == 200
     assert 'value="Harbour Lights"' in edit_page.get_data(as_text=True)
