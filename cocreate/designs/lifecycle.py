@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
@@ -22,15 +23,18 @@ from cocreate.designs.models import Design, DesignState, DesignTransition
 __all__ = [
     "EDITABLE",
     "MAX_REASON",
+    "REVISABLE",
     "TRANSITIONS",
     "DesignState",
     "InvalidTransition",
     "NotAllowed",
     "accept_screening",
     "close_voting",
+    "find_revision",
     "refused_message",
     "reject_screening",
     "remove",
+    "revise",
     "state_label",
     "submit",
     "voting_ended",
@@ -60,6 +64,10 @@ TRANSITIONS: TransitionTable[DesignState] = TransitionTable(
 #: States the designer may still edit the design in.
 EDITABLE = frozenset({S.DRAFT})
 MAX_REASON = 2000
+#: States a designer may revise into a new draft. Only a screening rejection: its reason asks
+#: for changes. A design declined after voting was judged by the community and staff on what it
+#: is, so a copy would only start the same vote again.
+REVISABLE = frozenset({S.REJECTED})
 
 
 def refused_message(state: DesignState) -> str:
@@ -176,6 +184,36 @@ def close_voting(session: Session, design: Design, *, at: datetime | None = None
     if design.voting_ends_at is None or design.voting_ends_at > at:
         raise InvalidTransition(_("The voting window of this design has not ended yet."))
     _move(session, design, S.CLOSED, None, at=at)
+
+
+def find_revision(session: Session, design: Design) -> Design | None:
+    """The draft (or later) that revises `design`, if the designer has made one."""
+    return session.scalars(select(Design).where(Design.revision_of_id == design.id)).first()
+
+
+def revise(session: Session, design: Design, actor: User) -> tuple[Design, bool]:
+    """A rejected design → a new draft linked to it, which goes through the normal path
+    (edit, submit, screening). The rejected design stays as it is, with its audit trail: no
+    transition happens. Once per rejected design: asking again returns the existing revision.
+    Returns (the revision, whether it was made now)."""
+    from cocreate.designs.services import copy_as_draft  # services imports this module
+
+    _owner(design, actor)
+    # Lock the rejected design, so two "revise" clicks at once make one draft (on SQLite, which
+    # has no row locks, the unique revision_of_id refuses the second).
+    session.execute(select(Design.id).where(Design.id == design.id).with_for_update())
+    session.refresh(design, attribute_names=["state"])
+    if design.state not in REVISABLE:
+        raise InvalidTransition(
+            _("Only a design rejected at screening can be revised and submitted again.")
+        )
+    existing = find_revision(session, design)
+    if existing is not None:
+        return existing, False
+    revision = copy_as_draft(design)
+    session.add(revision)
+    session.flush()
+    return revision, True
 
 
 def voting_ended(design: Design, now: datetime | None = None) -> bool:

@@ -143,6 +143,12 @@ class Design(Base):
     width: Mapped[int]
     height: Mapped[int]
 
+    #: The rejected design this draft revises (None for a first submission). Unique: a
+    #: rejected design is revised once; asking again leads to the same revision.
+    revision_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("designs.id", ondelete="SET NULL"), unique=True
+    )
+
     #: Denormalised vote counters, updated atomically in SQL by the voting module.
     vote_count: Mapped[int] = mapped_column(default=0)
     score_sum: Mapped[int] = mapped_column(default=0)
@@ -158,6 +164,10 @@ class Design(Base):
     )
     mockups: Mapped[list[Mockup]] = relationship(
         cascade="all, delete-orphan", order_by="Mockup.position"
+    )
+    #: Loaded only where asked for (the screening queue): never a query per item by accident.
+    revision_of: Mapped[Design | None] = relationship(
+        remote_side=[id], foreign_keys=[revision_of_id], lazy="raise_on_sql"
     )
 
     @property

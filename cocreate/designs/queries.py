@@ -7,7 +7,7 @@ tags and products are loaded with one `selectin` query each.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -166,7 +166,9 @@ def screening_queue(session: Session) -> list[Design]:
         .where(Design.state == DesignState.SUBMITTED)
         .order_by(Design.submitted_at.asc(), Design.id.asc())
     )
-    return list(session.scalars(_with_relations(query)).unique().all())
+    # A resubmission shows the design it revises and that design's rejection reason.
+    query = _with_relations(query).options(joinedload(Design.revision_of))
+    return list(session.scalars(query).unique().all())
 
 
 def get_design(session: Session, design_id: int) -> Design | None:
@@ -183,6 +185,14 @@ def voting_days_left(design: Design, now: datetime) -> int | None:
     if design.state is not DesignState.VOTING or ends is None or voting_ended(design, now):
         return None
     return int(-(-(ends - now).total_seconds() // 86400))
+
+
+def voting_time_left(design: Design, now: datetime) -> timedelta | None:
+    """How long voting stays open after `now`; None when not voting or already ended."""
+    ends = design.voting_ends_at
+    if design.state is not DesignState.VOTING or ends is None or voting_ended(design, now):
+        return None
+    return ends - now
 
 
 def popular_tags(session: Session, limit: int = 20) -> list[tuple[str, str, int]]:

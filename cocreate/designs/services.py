@@ -6,7 +6,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
+from babel import numbers as babel_numbers
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from cocreate.accounts.models import User
 from cocreate.catalogue import products as catalogue
 from cocreate.config import settings
+from cocreate.core.i18n import current_locale
 from cocreate.core.inputs import single_line
 from cocreate.core.storage import Storage
 from cocreate.designs import artwork_errors as codes
@@ -25,6 +28,9 @@ from cocreate.designs.mockups import render_all_mockups
 from cocreate.designs.models import Design, DesignProduct, Mockup, Tag, tag_slug
 
 MAX_TAGS = 8
+#: The print resolution staff judge print sizes at: 300 dots per inch.
+PRINT_DPI = 300
+CM_PER_INCH = Decimal("2.54")
 TAG_RE = re.compile(r"[^\w-]+", re.UNICODE)
 
 
@@ -187,6 +193,56 @@ def update_design(
     session.flush()
 
 
+def copy_as_draft(design: Design) -> Design:
+    """A new draft with `design`'s text, tags, products, artwork and mockups, linked to it.
+
+    The files are shared, not copied: storage keys are content hashes, so both rows name the
+    same bytes, and replacing the draft's artwork later writes new keys without touching the
+    original's."""
+    return Design(
+        designer_id=design.designer_id,
+        revision_of_id=design.id,
+        title=design.title,
+        description=design.description,
+        original_key=design.original_key,
+        thumb_webp_key=design.thumb_webp_key,
+        thumb_jpeg_key=design.thumb_jpeg_key,
+        gallery_webp_key=design.gallery_webp_key,
+        gallery_jpeg_key=design.gallery_jpeg_key,
+        width=design.width,
+        height=design.height,
+        tags=list(design.tags),
+        products=[DesignProduct(product=p.product) for p in design.products],
+        mockups=[
+            Mockup(product=m.product, colour=m.colour, key=m.key, position=m.position)
+            for m in design.mockups
+        ],
+    )
+
+
+def product_labels(design: Design) -> list[str]:
+    """The design's products by name, in catalogue order."""
+    order = {key: index for index, key in enumerate(catalogue.product_keys())}
+    keys = sorted(design.product_set, key=lambda key: (order.get(key, len(order)), key))
+    return [product_label(key) for key in keys]
+
+
 def product_label(product: str) -> str:
     """The product's name in the reader's language (its key if the catalogue dropped it)."""
     return str(catalogue.get(product).name) if catalogue.is_product(product) else product
+
+
+def print_centimetres(pixels: int, dpi: int = PRINT_DPI) -> Decimal:
+    """How long `pixels` print at `dpi`, in cm to one decimal (half up: 30.45 → 30.5)."""
+    return (Decimal(pixels) * CM_PER_INCH / dpi).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def print_size(width: int, height: int, dpi: int = PRINT_DPI) -> str:
+    """ "40.6 × 30.5 cm" (French "40,6 × 30,5 cm"): always one decimal, the reader's separators."""
+
+    def number(pixels: int) -> str:
+        return babel_numbers.format_decimal(
+            print_centimetres(pixels, dpi), format="#,##0.0", locale=current_locale()
+        )
+
+    return _("%(width)s × %(height)s cm", width=number(width), height=number(height))

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cocreate.accounts.auth import staff_required
+from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.inputs import clean_text
 from cocreate.core.responses import CONFLICT, FAILED, failed_page
-from cocreate.designs import lifecycle, queries
+from cocreate.designs import lifecycle, queries, services
 from cocreate.designs.models import Design
 from cocreate.designs.views import refused_on_detail
 
@@ -25,18 +26,26 @@ def _design(design_id: int) -> Design:
     return design
 
 
+def _queue() -> dict[str, object]:
+    return dict(
+        designs=queries.screening_queue(db.session()),
+        print_size=services.print_size,
+        print_dpi=services.PRINT_DPI,
+        product_labels=services.product_labels,
+        voting_days=settings().VOTING_DAYS,
+    )
+
+
 @bp.get("/screening")
 @staff_required
 def screening() -> ResponseReturnValue:
-    designs = queries.screening_queue(db.session())
-    return render_template("designs/screening.html", designs=designs)
+    return render_template("designs/screening.html", **_queue())
 
 
 def _refused(message: str, status: int) -> ResponseReturnValue:
     # The screening queue again, as stored (failed_page rolls back first), with the message.
     db.rollback()
-    designs = queries.screening_queue(db.session())
-    return failed_page("designs/screening.html", status=status, message=message, designs=designs)
+    return failed_page("designs/screening.html", status=status, message=message, **_queue())
 
 
 @bp.post("/designs/<id:design_id>/accept")

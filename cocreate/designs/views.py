@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -103,6 +104,30 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
     )
 
 
+#: From this much time left a card counts days; below it, hours: "1 day left" would hide that
+#: 47 hours remain.
+DAYS_FROM = timedelta(hours=48)
+
+
+def time_left_label(left: timedelta) -> str:
+    """Whole days from 48 h up, whole hours from 1 h, then "less than an hour"; always rounded
+    down, so a card never promises more time than there is."""
+    if left >= DAYS_FROM:
+        days = left // timedelta(days=1)
+        return ngettext("%(num)d day left", "%(num)d days left", days)
+    if left >= timedelta(hours=1):
+        hours = left // timedelta(hours=1)
+        return ngettext("%(num)d hour left", "%(num)d hours left", hours)
+    return _("less than an hour left")
+
+
+@bp.app_template_global()
+def time_left(design: Design) -> str:
+    """A voting design card's "2 days left" from the app's clock; empty once voting ended."""
+    left = queries.voting_time_left(design, clock().now())
+    return time_left_label(left) if left is not None else ""
+
+
 @dataclass(frozen=True)
 class MockupChoice:
     """One mockup of a product on the design page, with its colour (None if it has none)."""
@@ -169,10 +194,14 @@ def detail(design_id: int) -> ResponseReturnValue:
 
 
 def detail_context(design: Design, chosen: str = "") -> dict[str, object]:
+    revision = None
+    if design.state in lifecycle.REVISABLE:
+        revision = lifecycle.find_revision(db.session(), design)
     return dict(
         design=design,
         panels=product_panels(design, chosen),
         days_left=queries.voting_days_left(design, clock().now()),
+        revision=revision,
     )
 
 
@@ -311,6 +340,28 @@ def withdraw(design_id: int) -> ResponseReturnValue:
         return refused_on_detail(design, str(error), CONFLICT)
     flash(_("“%(title)s” is withdrawn.", title=design.title), "info")
     return redirect(url_for("designs.mine"))
+
+
+@bp.post("/designs/<id:design_id>/revise")
+@login_required
+def revise(design_id: int) -> ResponseReturnValue:
+    """A rejected design becomes a new draft to edit and submit again."""
+    design = _own_design(design_id)
+    try:
+        revision, created = lifecycle.revise(db.session(), design, current_user)
+    except lifecycle.InvalidTransition as error:
+        return refused_on_detail(design, str(error), CONFLICT)
+    if not created:
+        flash(_("You have already revised this design: here is your revision."), "info")
+        return redirect(url_for("designs.detail", design_id=revision.id))
+    flash(
+        _(
+            "“%(title)s” is copied into a new draft: make your changes, then submit it again.",
+            title=revision.title,
+        ),
+        "success",
+    )
+    return redirect(url_for("designs.edit", design_id=revision.id))
 
 
 @bp.get("/my/designs")

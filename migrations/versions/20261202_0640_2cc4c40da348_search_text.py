@@ -1,7 +1,7 @@
 """search text: folded search document on designs, folded tag slugs, trigram index
 
 Revision ID: 2cc4c40da348
-Revises: 8df0fb5018b6
+Revises: 46f67d4a5d3c
 Create Date: 2026-12-02 06:40:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2cc4c40da348"
-down_revision: str | None = "8df0fb5018b6"
+down_revision: str | None = "46f67d4a5d3c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
