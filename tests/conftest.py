@@ -28,6 +28,7 @@ from cocreate.core import db
 from cocreate.core.cli import alembic_config
 from tests import factories_session
 from tests.concurrency import Concurrent
+from tests.html_check import HTMLCheckingClient
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -78,7 +79,9 @@ def make_test_app(database_url: str, upload_dir: Path, **overrides: Any) -> Flas
         "extra": {"WTF_CSRF_ENABLED": False},
     }
     settings.update(overrides)
-    return create_app(Config(**settings))
+    application = create_app(Config(**settings))
+    application.test_client_class = HTMLCheckingClient  # every rendered page must parse cleanly
+    return application
 
 
 @pytest.fixture
