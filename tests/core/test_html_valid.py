@@ -4,8 +4,10 @@ tests/html_check.py); these tests check that the check works and walk every page
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
+import html5lib
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -33,6 +35,27 @@ def test_client_fails_on_an_invalid_page(app: Flask) -> None:
     assert isinstance(app.test_client(), HTMLCheckingClient)
     with pytest.raises(HTMLParseError, match=r"GET /broken \(200\) is not valid HTML"):
         app.test_client().get("/broken")
+
+
+def heading_jumps(html: str) -> list[str]:
+    """Headings that skip a level going down (an h1 followed by an h3): axe's heading-order."""
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    levels = [
+        (int(el.tag[1]), "".join(el.itertext()).strip())
+        for el in tree.iter()
+        if isinstance(el.tag, str) and re.fullmatch(r"h[1-6]", el.tag)
+    ]
+    return [
+        f"h{before} then h{level} {text!r}"
+        for (before, _), (level, text) in pairwise(levels)
+        if level > before + 1
+    ]
+
+
+def test_heading_jumps_are_found() -> None:
+    assert heading_jumps("<h1>Gallery</h1><h3>Card</h3><h2>Tags</h2><h3>x</h3>") == [
+        "h1 then h3 'Card'"
+    ]
 
 
 def _get_paths(app: Flask, ids: dict[str, Any]) -> list[str]:
@@ -71,4 +94,6 @@ def test_every_page_parses_for_every_role(
     assert {"/", f"/designs/{draft.id}", "/gallery", "/staff/screening"} <= set(paths)
     for path in paths:
         # The checking client raises on a parse error; the status is whatever the role gets.
-        assert client.get(path).status_code in {200, 302, 403, 404}, path
+        response = client.get(path)
+        assert response.status_code in {200, 302, 403, 404}, path
+        assert heading_jumps(response.get_data(as_text=True)) == [], path

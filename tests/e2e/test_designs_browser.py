@@ -84,11 +84,8 @@ def test_upload_with_progress_then_mockups_and_colours(
     expect(mockup).to_have_attribute("alt", re.compile("black T-shirt"))
     expect(page).to_have_url(re.compile(r"colour=black"))
     assert page.evaluate("window.__sameDocument") is True  # switched without a reload
-    loaded = page.evaluate(
-        "document.getElementById('tee-mockup').complete && "
-        "document.getElementById('tee-mockup').naturalWidth"
-    )
-    assert loaded == 800
+    page.wait_for_function("document.getElementById('tee-mockup').complete")
+    assert page.evaluate("document.getElementById('tee-mockup').naturalWidth") == 800
 
 
 def test_refused_upload_shows_message_in_place(

@@ -1,0 +1,105 @@
+"""The public and staff pages in a real browser: accessible (axe-core, see conftest) and usable on
+a 390 px-wide phone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from cocreate.core import db
+from cocreate.designs.models import DesignState
+from tests import factories_session
+from tests.accounts.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
+from tests.designs.factories import DesignFactory, TagFactory, VotingDesignFactory
+from tests.e2e.conftest import AxeAudit, LiveServer, assert_accessible
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _seed(app: Flask) -> None:
+    """21 designs open to votes (as in the report), 4 waiting for screening, and the staff."""
+    with app.app_context():
+        factories_session.current = db.session()
+        try:
+            designer = UserFactory(email="ines@example.test", display_name="Inès Moreau")
+            tag = TagFactory(name="sea")
+            for n in range(21):
+                VotingDesignFactory(
+                    designer=designer, title=f"Midnight Tide {n}", tags=[tag] if n % 2 else []
+                )
+            for n in range(4):
+                DesignFactory(designer=designer, title=f"Waiting {n}", state=DesignState.SUBMITTED)
+            StaffFactory(email="staff@example.test", display_name="Sam Staff")
+            AdminFactory(email="admin@example.test", display_name="Ada Admin")
+            for n in range(12):
+                UserFactory(display_name=f"A rather long member name number {n}")
+            db.commit()
+        finally:
+            factories_session.current = None
+
+
+def _login(page: Page, url: str, email: str) -> None:
+    page.goto(url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("You are logged in.")).to_be_visible()
+
+
+@pytest.fixture
+def seeded(live_server: LiveServer) -> LiveServer:
+    _seed(live_server.app)
+    return live_server
+
+
+@pytest.fixture
+def phone(browser: Browser, axe_audit: AxeAudit) -> Iterator[Page]:
+    context = browser.new_context(locale="en-GB", viewport=PHONE, device_scale_factor=1)
+    context.set_default_timeout(15_000)
+    axe_audit.install(context)
+    page = context.new_page()
+    axe_audit.watch(page)
+    yield page
+    axe_audit.finish(page)
+    context.close()
+    assert_accessible(axe_audit)
+
+
+def test_axe_reports_a_violation(live_app: Flask, page: Page, axe_audit: AxeAudit) -> None:
+    # Guards the audit itself: a list item with a role breaks the "list" rule (serious).
+    live_app.add_url_rule(
+        "/axe-probe",
+        "axe_probe",
+        lambda: (
+            "<!doctype html><html lang=en><title>t</title><main>"
+            "<ul><li role=status>Saved</li></ul></main></html>"
+        ),
+    )
+    with LiveServer(live_app) as server:
+        page.goto(server.url + "/axe-probe")
+        page.evaluate("() => window.__axeAudit")
+    assert axe_audit.problems() == [f"{server.url}/axe-probe: serious list on ul"]
+    axe_audit.forget()  # the probe's violation was expected
+
+
+def test_public_pages_as_a_visitor(seeded: LiveServer, page: Page) -> None:
+    url = seeded.url
+    for path in ("/", "/gallery", "/gallery?view=newest", "/tags/sea", "/gallery?q=tide"):
+        page.goto(url + path)
+        expect(page.locator(".design-card").first).to_be_visible()
+    page.get_by_role("link", name="Midnight Tide 3").click()
+    expect(page.get_by_role("heading", level=1, name="Midnight Tide 3")).to_be_visible()
+    page.goto(url + "/signup")
+    page.goto(url + "/login")
+
+
+def test_staff_pages(seeded: LiveServer, page: Page) -> None:
+    _login(page, seeded.url, "staff@example.test")  # the home page flashes "You are logged in."
+    page.goto(seeded.url + "/staff/screening")
+    expect(page.get_by_role("link", name="Waiting 0").first).to_be_visible()
+    page.goto(seeded.url + "/staff/")
