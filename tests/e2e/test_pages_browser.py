@@ -4,6 +4,7 @@ a 390 px-wide phone."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -103,3 +104,37 @@ def test_staff_pages(seeded: LiveServer, page: Page) -> None:
     page.goto(seeded.url + "/staff/screening")
     expect(page.get_by_role("link", name="Waiting 0").first).to_be_visible()
     page.goto(seeded.url + "/staff/")
+
+
+def test_admin_members_page_fits_a_phone(seeded: LiveServer, phone: Page) -> None:
+    _login(phone, seeded.url, "admin@example.test")
+    phone.goto(seeded.url + "/admin/users")
+    expect(phone.get_by_role("heading", name="Members and roles")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def _card_tops(page: Page) -> Any:
+    return page.evaluate(
+        "[...document.querySelectorAll('.design-card')].slice(0, 4).map((c) => c.offsetTop)"
+    )
+
+
+def test_gallery_has_two_columns_on_a_phone(seeded: LiveServer, phone: Page) -> None:
+    phone.goto(seeded.url + "/gallery")
+    expect(phone.locator(".design-card").first).to_be_visible()
+    tops = _card_tops(phone)
+    assert tops[0] == tops[1] and tops[2] == tops[3] and tops[2] > tops[0], tops
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_design_page_shows_title_before_mockups_on_a_phone(seeded: LiveServer, phone: Page) -> None:
+    phone.goto(seeded.url + "/gallery")
+    phone.get_by_role("link", name="Midnight Tide 5").click()
+    title = phone.get_by_role("heading", level=1, name="Midnight Tide 5")
+    expect(title).to_be_visible()
+    # The title and the state are on the first screen, above the artwork.
+    box = title.bounding_box()
+    assert box is not None and box["y"] + box["height"] < PHONE["height"]
+    visuals = phone.locator(".design-visuals").bounding_box()
+    assert visuals is not None and box["y"] < visuals["y"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
