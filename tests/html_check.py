@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import html5lib
+import html5lib  # type: ignore[import-untyped]
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 

@@ -7,7 +7,7 @@ import re
 from itertools import pairwise
 from typing import Any
 
-import html5lib
+import html5lib  # type: ignore[import-untyped]
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -75,9 +75,9 @@ def _get_paths(app: Flask, ids: dict[str, Any]) -> list[str]:
 def test_every_page_parses_for_every_role(
     app: Flask, client: FlaskClient, auth: Any, db_session: Session, role: str
 ) -> None:
-    owner = UserFactory(email="owner@example.test")
+    owner: Any = UserFactory(email="owner@example.test")
     tag = TagFactory(name="sun")
-    draft = DesignFactory(designer=owner, title="Draft <b>bold</b>")
+    draft: Any = DesignFactory(designer=owner, title="Draft <b>bold</b>")
     VotingDesignFactory(designer=owner, tags=[tag])
     DesignFactory(designer=owner, state=DesignState.SUBMITTED, submitted_at=draft.created_at)
     DesignFactory(designer=owner, state=DesignState.REJECTED, state_reason="Blurry.")

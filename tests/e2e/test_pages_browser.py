@@ -3,12 +3,13 @@ a 390 px-wide phone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from cocreate.core import db
 from cocreate.designs.models import DesignState
@@ -19,7 +20,7 @@ from tests.e2e.conftest import AxeAudit, LiveServer, assert_accessible
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _seed(app: Flask) -> None:
@@ -138,3 +139,52 @@ def test_design_page_shows_title_before_mockups_on_a_phone(seeded: LiveServer, p
     visuals = phone.locator(".design-visuals").bounding_box()
     assert visuals is not None and box["y"] < visuals["y"]
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+CARD_BACKGROUND = "getComputedStyle(document.querySelector('{}')).backgroundImage"
+
+
+def _checker_colours(page: Page, selector: str) -> list[tuple[int, ...]]:
+    css = page.evaluate(CARD_BACKGROUND.format(selector))
+    stops = [tuple(map(int, m)) for m in re.findall(r"rgb\((\d+), (\d+), (\d+)\)", css)]
+    return list(dict.fromkeys(stops))  # each colour spans two stops (0% 25%)
+
+
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    def luminance(rgb: tuple[int, ...]) -> float:
+        linear = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_previews_read_for_light_and_dark_artwork(seeded: LiveServer, page: Page) -> None:
+    page.goto(seeded.url + "/gallery")
+    # The default grey checkerboard: white and black artwork both stand out (3:1 at least).
+    grey = _checker_colours(page, ".design-card img")
+    assert grey == [(115, 115, 115), (128, 128, 128)]
+    for colour in grey:
+        assert _contrast(colour, (255, 255, 255)) >= 3 and _contrast(colour, (0, 0, 0)) >= 3
+    switch = page.get_by_role("group", name="Artwork background:")
+    expect(switch.get_by_role("button", name="Grey")).to_have_attribute("aria-pressed", "true")
+    switch.get_by_role("button", name="Dark").click()
+    assert _checker_colours(page, ".design-card img") == [(31, 31, 31), (44, 44, 44)]
+    expect(switch.get_by_role("button", name="Dark")).to_have_attribute("aria-pressed", "true")
+    page.reload()  # remembered in this browser
+    assert _checker_colours(page, ".design-card img") == [(31, 31, 31), (44, 44, 44)]
+    page.get_by_role("group", name="Artwork background:").get_by_role(
+        "button", name="Light"
+    ).click()
+    assert _checker_colours(page, ".design-card img") == [(236, 234, 228), (247, 246, 242)]
+
+
+def test_screening_thumbnails_are_not_on_white(seeded: LiveServer, page: Page) -> None:
+    _login(page, seeded.url, "staff@example.test")
+    page.goto(seeded.url + "/staff/screening")
+    assert _checker_colours(page, ".screening-item img") == [(115, 115, 115), (128, 128, 128)]
+    page.goto(seeded.url + "/designs/3")
+    page.get_by_text("See the artwork alone").click()
+    assert _checker_colours(page, ".artwork-file img") == [(115, 115, 115), (128, 128, 128)]
+    page.get_by_role("button", name="Dark").click()
+    assert _checker_colours(page, ".artwork-file img") == [(31, 31, 31), (44, 44, 44)]
