@@ -18,7 +18,7 @@ class SignupForm(FlaskForm):
     display_name = StringField(
         _l("Display name"),
         validators=[DataRequired(), Length(min=2, max=60)],
-        description=_l("Shown beside your designs and comments."),
+        description=_l("Shown beside your designs."),
     )
     password = PasswordField(
         _l("Password"),
