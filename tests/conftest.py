@@ -31,6 +31,7 @@ from cocreate.core.cli import alembic_config
 from cocreate.core.clock import TestClock
 from tests import factories_session
 from tests.concurrency import Concurrent
+from tests.html_check import HTMLCheckingClient
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -81,7 +82,9 @@ def make_test_app(database_url: str, upload_dir: Path, **overrides: Any) -> Flas
         "extra": {"WTF_CSRF_ENABLED": False},
     }
     settings.update(overrides)
-    return create_app(Config(**settings))
+    application = create_app(Config(**settings))
+    application.test_client_class = HTMLCheckingClient  # every rendered page must parse cleanly
+    return application
 
 
 @pytest.fixture

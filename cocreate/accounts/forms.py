@@ -20,7 +20,7 @@ class SignupForm(FlaskForm):
         _l("Display name"),
         validators=[DataRequired(), Visible(), Length(min=2, max=60)],
         filters=[clean_field],
-        description=_l("Shown beside your designs and comments."),
+        description=_l("Shown beside your designs."),
     )
     password = PasswordField(
         _l("Password"),

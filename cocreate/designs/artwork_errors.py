@@ -91,6 +91,21 @@ class ArtworkError(Exception):
         return _message(self.code, self.params)
 
 
+#: Stand-ins for the image's size in a message the upload page completes in the browser.
+WIDTH_SENTINEL, HEIGHT_SENTINEL = 9999991, 9999992
+
+
+def print_size_check(product: str) -> tuple[int, str]:
+    """For the upload page: a product's smallest long side, and the server's own too-small
+    message with sentinels where the image's size goes (upload.js fills them in), so an image
+    too small is refused in the page, in the same words, before it is sent."""
+    minimum = catalogue.min_long_side(product)
+    error = ArtworkError(
+        TOO_SMALL, width=WIDTH_SENTINEL, height=HEIGHT_SENTINEL, minimum=minimum, product=product
+    )
+    return minimum, error.message
+
+
 def _rebuild(code: str, params: dict[str, Any]) -> ArtworkError:
     return ArtworkError(code, **params)
 

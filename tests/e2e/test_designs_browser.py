@@ -84,26 +84,56 @@ def test_upload_with_progress_then_mockups_and_colours(
     expect(mockup).to_have_attribute("alt", re.compile("black T-shirt"))
     expect(page).to_have_url(re.compile(r"colour=black"))
     assert page.evaluate("window.__sameDocument") is True  # switched without a reload
-    loaded = page.evaluate(
-        "document.getElementById('tee-mockup').complete && "
-        "document.getElementById('tee-mockup').naturalWidth"
-    )
-    assert loaded == 800
+    page.wait_for_function("document.getElementById('tee-mockup').complete")
+    assert page.evaluate("document.getElementById('tee-mockup').naturalWidth") == 800
 
 
-def test_refused_upload_shows_message_in_place(
-    live_server: LiveServer, page: Page, tmp_path: Path
-) -> None:
+def _log_in_designer(live_server: LiveServer, page: Page) -> None:
     _designer(live_server.app)
-    small = tmp_path / "small.png"
-    small.write_bytes(corpus.too_small())
     page.goto(live_server.url + "/login")
     page.get_by_label("Email").fill("artist@example.test")
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("You are logged in.")).to_be_visible()
+
+
+def test_too_small_image_refused_in_the_page_before_upload(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    small = tmp_path / "small.png"
+    small.write_bytes(corpus.too_small())
+    _log_in_designer(live_server, page)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     page.goto(live_server.url + "/designs/new")
     page.set_input_files("input[type=file]", str(small))
+    # A few kilobytes read as kilobytes, not "0.0 MB".
+    expect(page.locator("[data-file-info]")).to_have_text(
+        re.compile(r"^small\.png · 500×400 px · \d+ kB$")
+    )
+    tee_refusal = (
+        "This image is 500×400 px; tees need at least 2400 px on the long side. Export it again "
+        "at a larger size (enlarging a small image afterwards makes a blurry print)."
+    )
+    expect(page.locator("[data-js-error]")).to_have_text(tee_refusal)
+    page.get_by_label("Poster").check()  # the strictest product sets the size
+    expect(page.locator("[data-js-error]")).to_contain_text("posters need at least 3000 px")
+    page.get_by_label("Poster").uncheck()
     page.get_by_label("Title").fill("Tiny")
     page.get_by_role("button", name="Upload and save as draft").click()
-    expect(page.get_by_text("This image is 500×400 px; tees need at least 2400 px")).to_be_visible()
+    expect(page.locator("[data-js-error]")).to_have_text(tee_refusal)
     expect(page).to_have_url(live_server.url + "/designs/new")
+    assert posts == []  # the image never left the browser
+
+
+def test_upload_form_in_french(live_server: LiveServer, page: Page, tmp_path: Path) -> None:
+    small = tmp_path / "petit.png"
+    small.write_bytes(corpus.too_small())
+    _log_in_designer(live_server, page)
+    page.goto(live_server.url + "/designs/new")
+    page.get_by_role("button", name="Français").click()
+    page.set_input_files("input[type=file]", str(small))
+    expect(page.locator("[data-file-info]")).to_have_text(
+        re.compile(r"^petit\.png · 500×400 px · \d+ ko$")
+    )
+    expect(page.locator("[data-js-error]")).to_contain_text("Cette image mesure 500 × 400 px")

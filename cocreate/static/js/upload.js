@@ -15,11 +15,28 @@
   const jsError = form.querySelector("[data-js-error]");
   const maxBytes = Number(form.dataset.maxBytes);
   // Numbers in the page's language (12.5 in English, 12,5 in French); units come translated.
-  const numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined, {
-    minimumFractionDigits: 1, maximumFractionDigits: 1,
-  });
+  const lang = document.documentElement.lang || undefined;
+  const numberFormat = new Intl.NumberFormat(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});
+  const wholeFormat = new Intl.NumberFormat(lang, {maximumFractionDigits: 0});
   const megabytes = (n) => numberFormat.format(n / 1048576);
+  // "420 kB" below one megabyte (one decimal of MB would read "0.0 MB"), "12.5 MB" above.
+  const fileSize = (n) => (n < 1048576
+    ? form.dataset.msgKilobytes.replace("{size}", wholeFormat.format(Math.max(1, Math.round(n / 1024))))
+    : form.dataset.msgMegabytes.replace("{size}", megabytes(n)));
   let previewUrl = null;
+  let imageSize = null;  // [width, height] of the chosen image once the browser has read it
+
+  // The print size the chosen products need (the strictest wins, as on the server), and the
+  // server's refusal for an image below it; "" when the image is large enough or not read yet.
+  const tooSmallMessage = () => {
+    if (!imageSize) return "";
+    const chosen = [...form.querySelectorAll("input[data-min-long-side]:checked")];
+    if (!chosen.length) return "";
+    const strictest = chosen.reduce((a, b) => (Number(b.dataset.minLongSide) > Number(a.dataset.minLongSide) ? b : a));
+    if (Math.max(...imageSize) >= Number(strictest.dataset.minLongSide)) return "";
+    return strictest.dataset.msgTooSmall
+      .replace("9999991", String(imageSize[0])).replace("9999992", String(imageSize[1]));
+  };
 
   const showError = (message) => {
     jsError.textContent = message;
@@ -29,6 +46,7 @@
   const showFile = (file) => {
     showError("");
     if (previewUrl) URL.revokeObjectURL(previewUrl);
+    imageSize = null;
     if (!file) { preview.hidden = true; info.textContent = ""; return; }
     if (file.size > maxBytes) {
       showError(form.dataset.msgTooLarge.replace("{size}", megabytes(file.size)).replace("{limit}", megabytes(maxBytes)));
@@ -37,16 +55,22 @@
     preview.src = previewUrl;
     preview.hidden = false;
     preview.onload = () => {
+      imageSize = [preview.naturalWidth, preview.naturalHeight];
       info.textContent = form.dataset.msgFileInfo
         .replace("{name}", file.name)
         .replace("{width}", String(preview.naturalWidth))
         .replace("{height}", String(preview.naturalHeight))
-        .replace("{size}", megabytes(file.size));
+        .replace("{size}", fileSize(file.size));
+      const tooSmall = tooSmallMessage();
+      if (tooSmall) showError(tooSmall);
     };
     preview.onerror = () => { preview.hidden = true; info.textContent = file.name; };
   };
 
   input.addEventListener("change", () => showFile(input.files[0]));
+  form.querySelectorAll("input[data-min-long-side]").forEach((box) => box.addEventListener("change", () => {
+    if (imageSize) showError(tooSmallMessage());
+  }));
   ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (event) => {
     event.preventDefault();
     zone.classList.add("dragging");
@@ -86,6 +110,9 @@
   form.addEventListener("submit", (event) => {
     if (!window.FormData || !window.XMLHttpRequest) return;
     event.preventDefault();
+    // The browser already knows the image is too small: say so now rather than after the upload.
+    const tooSmall = tooSmallMessage();
+    if (tooSmall) { showError(tooSmall); return; }
     const button = form.querySelector("button[type=submit]");
     const request = new XMLHttpRequest();
     request.open("POST", form.action || window.location.href);

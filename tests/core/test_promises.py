@@ -1,0 +1,33 @@
+"""The home and sign-up pages describe what works today, nothing that is not built yet."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+# Voting, scores, "I'd buy it", comments, production and royalties do not exist yet.
+NOT_YET = ("royalt", "score", "would buy", "comment", "statement", "earn", "production")
+
+
+@pytest.mark.parametrize("path", ["/", "/signup"])
+def test_no_promise_of_what_does_not_exist(client: FlaskClient, path: str) -> None:
+    page = client.get(path).get_data(as_text=True).lower()
+    assert [word for word in NOT_YET if word in page] == []
+
+
+def test_home_says_what_works(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "Designers upload artwork for tees and posters" in page
+    assert "Our staff check each submission against the guidelines" in page
+    assert "Everyone can browse the designs open to voting" in page
+
+
+def test_signup_says_what_works(client: FlaskClient) -> None:
+    page = client.get("/signup").get_data(as_text=True)
+    assert "Submit your own artwork, see it on tees and posters" in page
+
+
+def test_home_in_french(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Des artistes déposent leurs créations" in page
+    assert "royalties" not in page and "droits d’auteur" not in page
