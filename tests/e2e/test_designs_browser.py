@@ -112,8 +112,9 @@ def test_too_small_image_refused_in_the_page_before_upload(
         re.compile(r"^small\.png · 500×400 px · \d+ kB$")
     )
     tee_refusal = (
-        "This image is 500×400 px; T-shirt prints need at least 2400 px on the long side. Export it "
-        "again at a larger size (enlarging a small image afterwards makes a blurry print)."
+        "This image is 500×400 px; T-shirt prints need at least 2400 px on the long side. "
+        "Export it again at a larger size (enlarging a small image afterwards makes a blurry "
+        "print)."
     )
     expect(page.locator("[data-js-error]")).to_have_text(tee_refusal)
     page.get_by_label("Poster").check()  # the strictest product sets the size
