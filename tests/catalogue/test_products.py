@@ -109,9 +109,15 @@ def test_upload_form_lists_products_and_their_minimums(
     auth.login("form@example.test")
     page = client.get("/designs/new").get_data(as_text=True)
     assert (
-        '<input checked id="products-0" name="products" required type="checkbox" value="tee">'
-        " T-shirt" in page
+        '<input checked data-min-long-side="2400" data-msg-too-small="This image is '
+        "9999991×9999992 px; T-shirt prints need at least 2400 px on the long side. Export it "
+        "again at a larger size (enlarging a small image afterwards makes a blurry print).\" "
+        'id="products-0" name="products" required type="checkbox" value="tee"> T-shirt' in page
     )
-    assert '<input id="products-1" name="products" required type="checkbox" value="poster">' in page
+    assert (
+        '<input data-min-long-side="3000" data-msg-too-small="This image is 9999991×9999992 px; '
+        "Poster prints need at least 3000 px on the long side."
+    ) in page
+    assert 'id="products-1" name="products" required type="checkbox" value="poster">' in page
     assert 'value="poster"' in page
     assert "T-shirt: 2400 px; Poster: 3000 px" in page

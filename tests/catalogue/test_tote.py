@@ -185,5 +185,9 @@ def test_too_small_for_the_tote_in_french(
 
 def test_upload_form_offers_the_tote(client: FlaskClient, designer: Any) -> None:
     page = client.get("/designs/new").get_data(as_text=True)
-    assert '<input id="products-2" name="products" required type="checkbox" value="tote">' in page
+    assert (
+        '<input data-min-long-side="2200" data-msg-too-small="This image is 9999991×9999992 px; '
+        "Tote bag prints need at least 2200 px on the long side."
+    ) in page
+    assert 'id="products-2" name="products" required type="checkbox" value="tote">' in page
     assert "T-shirt: 2400 px; Poster: 3000 px; Tote bag: 2200 px" in page

@@ -24,7 +24,7 @@ from tests.designs.test_gallery import count_queries
 
 
 def _titles(page: str) -> list[str]:
-    return re.findall(r"<h3>(.*?)</h3>", page)
+    return re.findall(r'<h2 class="design-card-title">(.*?)</h2>', page)
 
 
 def _get(client: FlaskClient, url: str) -> str:
