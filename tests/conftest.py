@@ -32,6 +32,7 @@ from cocreate.core.clock import TestClock
 from tests import factories_session
 from tests.concurrency import Concurrent
 from tests.html_check import HTMLCheckingClient
+from tests.moto_s3 import fake_aws_environment
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -182,3 +183,19 @@ def concurrent(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Co
     finally:
         harness.join()
         harness.empty_tables()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One moto S3 server on 127.0.0.1 for the run (each test module uses its own bucket)."""
+    from moto.server import ThreadedMotoServer
+
+    with pytest.MonkeyPatch.context() as patch:
+        fake_aws_environment(patch)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()

@@ -34,6 +34,7 @@ from cocreate.designs import services
 from cocreate.designs.models import Design, Mockup
 from tests.accounts.factories import UserFactory
 from tests.designs.factories import DesignFactory
+from tests.moto_s3 import fake_aws_environment
 
 GRACE = timedelta(hours=24)
 # Whole seconds: file systems and S3 keep no finer times that the tests could rely on.
@@ -278,41 +279,11 @@ def test_missing_or_bad_keys(aged: Aged) -> None:
 BUCKET = "cocreate-gc-test"
 
 
-def _fake_aws_environment(patch: pytest.MonkeyPatch) -> None:
-    # Dummy credentials and no config files: nothing leaves 127.0.0.1.
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }.items():
-        patch.setenv(name, value)
-    patch.delenv("AWS_PROFILE", raising=False)
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    with pytest.MonkeyPatch.context() as patch:
-        _fake_aws_environment(patch)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            server.stop()
-
-
 @pytest.fixture
 def s3_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     import boto3
 
-    _fake_aws_environment(monkeypatch)
+    fake_aws_environment(monkeypatch)
     client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
     client.create_bucket(Bucket=BUCKET)
     yield client

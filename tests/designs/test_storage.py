@@ -27,6 +27,7 @@ from cocreate.core.storage import (
     validate_key,
 )
 from tests.designs.fakes import FailingStorage
+from tests.moto_s3 import fake_aws_environment
 
 DATA = b"\x89PNG pretend image bytes"
 DIGEST = hashlib.sha256(DATA).hexdigest()
@@ -214,42 +215,11 @@ def test_put_many_rolls_back_what_it_created_only() -> None:
 # --- S3, against moto's server on 127.0.0.1 ------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    with pytest.MonkeyPatch.context() as patch:
-        _fake_aws_environment(patch)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            server.stop()
-
-
-def _fake_aws_environment(patch: pytest.MonkeyPatch) -> None:
-    # Dummy credentials, and no config files or instance metadata lookups: nothing leaves
-    # 127.0.0.1 and no real account can be touched.
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }.items():
-        patch.setenv(name, value)
-    patch.delenv("AWS_PROFILE", raising=False)
-
-
 @pytest.fixture
 def s3_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     import boto3
 
-    _fake_aws_environment(monkeypatch)
+    fake_aws_environment(monkeypatch)
     client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
     client.create_bucket(Bucket=BUCKET)
     yield client
@@ -294,7 +264,7 @@ def test_make_storage_picks_the_backend(
     local = make_storage({"UPLOAD_DIR": str(tmp_path), "S3_BUCKET": ""})
     assert isinstance(local, LocalStorage) and local.root == tmp_path
 
-    _fake_aws_environment(monkeypatch)
+    fake_aws_environment(monkeypatch)
     remote = make_storage(
         {
             "UPLOAD_DIR": str(tmp_path),
