@@ -14,7 +14,9 @@ renderers for the tee and the framed poster are here, with the ink helpers any f
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image, ImageChops
 
@@ -24,8 +26,14 @@ from cocreate.designs import mockup_drawing as drawing
 
 DEFAULT_SIZE = 800
 WEBP_QUALITY = 86
+# libwebp's method 2 encodes nine mockups in under half the time of the default 4 (0.26 s
+# against 0.56 s of CPU) for files 3.5% larger: encoding was half of the mockups' cost, and the
+# designer waits for them.
+WEBP_METHOD = 2
 #: Ink never covers fabric completely; a little of the weave shows through.
 INK_OPACITY = 0.95
+#: Threads drawing mockups at once: one per core, within reason.
+_THREADS = min(os.cpu_count() or 1, 4)
 
 
 def render_mockup(
@@ -55,7 +63,7 @@ def render_mockup_image(
 
 
 def render_all_mockups(
-    original_png: bytes,
+    source: bytes | Image.Image,
     storage: Storage,
     products: Iterable[ProductSpec],
     *,
@@ -64,20 +72,36 @@ def render_all_mockups(
     """Render and store every mockup of `products`: `{"product:colour": key, ...}` (just
     `"product"` for a product without colours), in display order. All or nothing.
 
-    Any image the artwork pipeline produced works as input; the print master is decoded once
-    and shrunk once to the canvas size before the mockups are drawn.
+    `source` is the artwork: an image (the upload pipeline passes its gallery-size preview, so
+    the full-size master is never decoded again) or the bytes of any image the pipeline stored.
     """
-    with Image.open(io.BytesIO(original_png), formats=["PNG", "WEBP", "JPEG"]) as source:
-        # No mockup shows the art bigger than the canvas: shrink once, before converting, so
-        # the full-size master is never copied.
-        source.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
-        art = source.convert("RGBA")
-    files = {}
-    for product in products:
-        for name in product.mockup_names():
-            _, _, colour = name.partition(":")
-            files[name] = (render_mockup(art, product, colour or None, size), ".webp")
+    art = _canvas_art(source, size)
+    jobs = [
+        (product, name, name.partition(":")[2] or None)
+        for product in products
+        for name in product.mockup_names()
+    ]
+    # Each mockup is independent, and Pillow releases the GIL in its C operations (resampling,
+    # compositing, WebP encoding): drawn side by side, the designer waits for about one mockup
+    # per core instead of the sum. The templates are cached per size, shared read-only.
+    with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="mockups") as pool:
+        drawn = pool.map(lambda job: render_mockup(art, job[0], job[2], size), jobs)
+        files = {name: (data, ".webp") for (_, name, _), data in zip(jobs, drawn, strict=True)}
     return put_many(storage, files)
+
+
+def _canvas_art(source: bytes | Image.Image, size: int) -> Image.Image:
+    """The artwork as RGBA, no bigger than the canvas (no mockup shows it bigger)."""
+    if isinstance(source, Image.Image):
+        art = source.copy()
+        art.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        return art if art.mode == "RGBA" else art.convert("RGBA")
+    with Image.open(io.BytesIO(source), formats=["PNG", "WEBP", "JPEG"]) as image:
+        # JPEG decodes at a reduced scale right away; others shrink once, before converting,
+        # so the full-size image is never copied.
+        image.draft("RGB", (size, size))
+        image.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        return image.convert("RGBA")
 
 
 # --- Tee ---------------------------------------------------------------------------------------
@@ -205,5 +229,5 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
 
 def _webp(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "WEBP", quality=WEBP_QUALITY, method=4)
+    image.save(buffer, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     return buffer.getvalue()

@@ -107,7 +107,7 @@ def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[
     processed = process_artwork(data, artwork_limits(products))
     keys = store_artwork(processed, storage)
     # Every product's mockups, not only the chosen ones: adding a product later needs no redraw.
-    mockup_keys = render_all_mockups(processed.original_png, storage, catalogue.CATALOGUE)
+    mockup_keys = render_all_mockups(processed.preview, storage, catalogue.CATALOGUE)
     design.original_key = keys["original"]
     design.thumb_webp_key = keys["thumb_webp"]
     design.thumb_jpeg_key = keys["thumb_jpeg"]

@@ -215,7 +215,7 @@ def test_sniff_names_common_formats() -> None:
 
 def test_cmyk_jpeg_becomes_rgb() -> None:
     result = process_artwork(corpus.cmyk_jpeg(), SMALL)
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.mode == "RGB" and result.source_format == "JPEG" and not result.has_alpha
     for (x, y), expected in (((50, 50), (255, 255, 255)), ((150, 50), (0, 0, 0))):
         assert all(abs(a - b) <= 8 for a, b in zip(master.getpixel((x, y)), expected, strict=True))
@@ -225,7 +225,7 @@ def test_cmyk_jpeg_becomes_rgb() -> None:
 
 def test_16_bit_grey_is_scaled_not_clipped() -> None:
     result = process_artwork(corpus.png_16bit_grey(40000), SMALL)
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.mode == "RGB"
     assert master.getpixel((150, 100)) == (155, 155, 155)  # 40000 / 257, not 255
     assert master.getpixel((150, 5)) == (0, 0, 0)
@@ -234,7 +234,7 @@ def test_16_bit_grey_is_scaled_not_clipped() -> None:
 def test_palette_transparency_becomes_alpha() -> None:
     result = process_artwork(corpus.palette_png_with_transparency(), SMALL)
     assert result.has_alpha
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.mode == "RGBA"
     assert master.getpixel((10, 10))[3] == 0
     assert master.getpixel((250, 10)) == (255, 0, 0, 255)
@@ -246,14 +246,14 @@ def test_palette_transparency_becomes_alpha() -> None:
 
 def test_alpha_channel_kept_and_opaque_alpha_dropped() -> None:
     with_alpha = process_artwork(corpus.rgba_png(), SMALL)
-    assert with_alpha.has_alpha and open_image(with_alpha.original_png).mode == "RGBA"
+    assert with_alpha.has_alpha and open_image(with_alpha.master).mode == "RGBA"
     opaque = process_artwork(corpus.opaque_rgba_png(), SMALL)
-    assert not opaque.has_alpha and open_image(opaque.original_png).mode == "RGB"
+    assert not opaque.has_alpha and open_image(opaque.master).mode == "RGB"
 
 
 @pytest.mark.parametrize("make", [corpus.greyscale_png, corpus.greyscale_jpeg])
 def test_greyscale_becomes_neutral_rgb(make: Callable[[], bytes]) -> None:
-    master = open_image(process_artwork(make(), SMALL).original_png)
+    master = open_image(process_artwork(make(), SMALL).master)
     assert master.mode == "RGB"
     red, green, blue = master.getpixel((150, 100))
     assert red == green == blue
@@ -262,7 +262,7 @@ def test_greyscale_becomes_neutral_rgb(make: Callable[[], bytes]) -> None:
 def test_exif_orientation_is_applied() -> None:
     result = process_artwork(corpus.jpeg_orientation_6(), SMALL)
     assert (result.width, result.height) == (200, 300)
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.size == (200, 300)
 
     def is_marker(pixel: tuple[int, ...]) -> bool:
@@ -279,7 +279,7 @@ def test_exif_orientation_is_applied() -> None:
 
 @pytest.mark.parametrize("make", [corpus.icc_tagged_png, corpus.icc_tagged_jpeg])
 def test_embedded_profile_is_converted_to_srgb(make: Callable[[], bytes]) -> None:
-    master = open_image(process_artwork(make(), SMALL).original_png)
+    master = open_image(process_artwork(make(), SMALL).master)
     expected = corpus.adobe_rgb_to_srgb(corpus.ICC_TEST_COLOUR)
     actual = master.getpixel((150, 100))
     assert all(abs(a - e) <= 3 for a, e in zip(actual, expected, strict=True)), (actual, expected)
@@ -331,7 +331,7 @@ def test_stream_input_and_default_limits_make_both_sizes() -> None:
     assert (result.thumb.width, result.thumb.height) == (THUMB_LONG_SIDE, 267)
     assert open_image(result.gallery.webp).size == (GALLERY_LONG_SIDE, 800)
     assert open_image(result.thumb.jpeg).size == (THUMB_LONG_SIDE, 267)
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.size == (3000, 2000) and master.format == "PNG"
     # The master is lossless: the ellipse's colour in the JPEG survives exactly.
     source = open_image(data)
@@ -354,7 +354,7 @@ def test_store_artwork_returns_a_key_per_file_and_is_idempotent() -> None:
     keys = store_artwork(processed, storage)
     assert keys["original"].endswith(".png")
     assert keys["thumb_webp"].endswith(".webp") and keys["gallery_jpeg"].endswith(".jpg")
-    assert storage.open(keys["original"]) == processed.original_png
+    assert storage.open(keys["original"]) == processed.master
     assert store_artwork(processed, storage) == keys
     # Smaller than the thumbnail size, so thumb and gallery are the same files, stored once.
     assert keys["thumb_webp"] == keys["gallery_webp"]
@@ -372,7 +372,7 @@ def test_failed_store_leaves_nothing_behind() -> None:
 def test_failed_store_keeps_files_that_were_already_there() -> None:
     processed = process_artwork(corpus.rgba_png(), SMALL)
     storage = FailingStorage(fail_on_put=4)
-    shared = storage.put(processed.original_png, suffix=".png")  # e.g. an identical upload
+    shared = storage.put(processed.master, suffix=".png")  # e.g. an identical upload
     with pytest.raises(OSError, match="disk full"):
         store_artwork(processed, storage)
     assert storage.keys() == [shared]
