@@ -7,7 +7,7 @@ import pickle
 from collections.abc import Callable
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, JpegImagePlugin
 
 from cocreate.core.storage import MemoryStorage
 from cocreate.designs import artwork_errors as codes
@@ -332,10 +332,12 @@ def test_stream_input_and_default_limits_make_both_sizes() -> None:
     assert open_image(result.gallery.webp).size == (GALLERY_LONG_SIDE, 800)
     assert open_image(result.thumb.jpeg).size == (THUMB_LONG_SIDE, 267)
     master = open_image(result.master)
-    assert master.size == (3000, 2000) and master.format == "PNG"
-    # The master is lossless: the ellipse's colour in the JPEG survives exactly.
+    assert master.size == (3000, 2000) and master.format == "JPEG"
+    # The JPEG master is near-lossless: the ellipse's colour in the upload survives within 2.
     source = open_image(data)
-    assert master.getpixel((1500, 1000)) == source.getpixel((1500, 1000))
+    for x, y in ((1500, 1000), (100, 100), (800, 600)):
+        expected = source.getpixel((x, y))
+        assert all(abs(a - b) <= 2 for a, b in zip(master.getpixel((x, y)), expected, strict=True))
 
 
 def test_processing_is_deterministic() -> None:
@@ -345,6 +347,58 @@ def test_processing_is_deterministic() -> None:
     assert first == second
 
 
+def test_jpeg_upload_keeps_a_quality_95_444_jpeg_master() -> None:
+    result = process_artwork(corpus.encode(corpus.scene((640, 480)), "JPEG", quality=80), SMALL)
+    assert result.master_suffix == ".jpg" and result.files()["original"][1] == ".jpg"
+    master = open_image(result.master)
+    assert isinstance(master, JpegImagePlugin.JpegImageFile)
+    assert master.size == (640, 480) and master.mode == "RGB"
+    assert JpegImagePlugin.get_sampling(master) == 0  # 4:4:4
+    # Pillow's quantisation tables for quality 95, i.e. the master was written at 95.
+    reference = open_image(corpus.encode(corpus.scene((64, 64)), "JPEG", quality=95))
+    assert master.quantization == reference.quantization
+    assert not master.getexif() and "icc_profile" not in master.info
+
+
+@pytest.mark.parametrize("make", [corpus.rgba_png, corpus.webp, corpus.greyscale_png])
+def test_lossless_or_transparent_uploads_keep_a_png_master(make: Callable[[], bytes]) -> None:
+    result = process_artwork(make(), SMALL)
+    assert result.master_suffix == ".png"
+    assert open_image(result.master).format == "PNG"
+
+
+def test_stored_bytes_are_bounded_for_a_noisy_jpeg() -> None:
+    # Random pixels are the worst case for every encoder. A 1000×1000 noise JPEG (quality 75,
+    # 0.6 MB) used to store a 3,001,560-byte PNG master. The bound: the JPEG master stays under
+    # 1.65 bytes per pixel (about 100 MB at the 60-megapixel limit, against 180 MB as PNG), and
+    # all five files under 3.1 bytes per pixel.
+    data = corpus.encode(corpus.noisy((1000, 1000)), "JPEG", quality=75)
+    files = process_artwork(data, SMALL).files()
+    assert len(files["original"][0]) < 1_650_000
+    assert sum(len(content) for content, _suffix in files.values()) < 3_100_000
+
+
+def test_stored_bytes_for_a_drawn_jpeg() -> None:
+    # A flat drawing (3000×2000, quality 90, 131 KB): its five files stay under 300 KB.
+    data = corpus.encode(corpus.scene((3000, 2000)), "JPEG", quality=90)
+    files = process_artwork(data, SMALL).files()
+    assert sum(len(content) for content, _suffix in files.values()) < 300_000
+
+
+@pytest.mark.parametrize("variant", ["ascii", "long"])
+def test_malformed_exif_costs_only_the_orientation(variant: str) -> None:
+    result = process_artwork(corpus.jpeg_with_malformed_exif((300, 200), variant), SMALL)
+    assert (result.width, result.height) in ((300, 200), (200, 300))
+    for name, (content, _suffix) in result.files().items():
+        assert b"Exif\x00\x00" not in content, name
+
+
+def test_the_preview_is_the_gallery_image() -> None:
+    result = process_artwork(corpus.encode(corpus.scene((3000, 2000)), "JPEG", quality=90), SMALL)
+    assert result.preview.size == (GALLERY_LONG_SIDE, 800) and result.preview.mode == "RGB"
+    assert result.preview.info == {}
+
+
 # --- Storing -------------------------------------------------------------------------------------
 
 
@@ -352,7 +406,7 @@ def test_store_artwork_returns_a_key_per_file_and_is_idempotent() -> None:
     processed = process_artwork(corpus.rgba_png(), SMALL)
     storage = MemoryStorage()
     keys = store_artwork(processed, storage)
-    assert keys["original"].endswith(".png")
+    assert keys["original"].endswith(".png")  # a PNG upload with alpha
     assert keys["thumb_webp"].endswith(".webp") and keys["gallery_jpeg"].endswith(".jpg")
     assert storage.open(keys["original"]) == processed.master
     assert store_artwork(processed, storage) == keys
