@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import cast
 
 from PIL import Image, ImageCms
 
@@ -29,10 +30,16 @@ def normalise(image: Image.Image) -> Image.Image:
         # gets Pillow's plain conversion, the best guess there is.
         image = image.convert("RGBA" if image.mode == "LA" else "RGB")
     # getextrema() reads the bands where they are; getchannel("A") would copy a quarter of it.
-    if image.mode == "RGBA" and image.getextrema()[3][0] == 255:
+    if image.mode == "RGBA" and _alpha_minimum(image) == 255:
         # An alpha channel with nothing transparent is dead weight in every file made from it.
         image = image.convert("RGB")
     return fresh(image)
+
+
+def _alpha_minimum(image: Image.Image) -> float:
+    # A multi-band image's extrema are one (min, max) pair per band.
+    extrema = cast("tuple[tuple[float, float], ...]", image.getextrema())
+    return extrema[3][0]
 
 
 def fresh(image: Image.Image) -> Image.Image:
@@ -79,18 +86,19 @@ def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
     if {"RGB": "RGB", "GRAY": "L", "CMYK": "CMYK"}.get(space) != colour_mode:
         log.warning("ignoring %s ICC profile embedded in a %s image", space, image.mode)
         return image
-    options = {
-        "renderingIntent": ImageCms.Intent.PERCEPTUAL,
-        "flags": ImageCms.Flags.BLACKPOINTCOMPENSATION,
-    }
+    intent, flags = ImageCms.Intent.PERCEPTUAL, ImageCms.Flags.BLACKPOINTCOMPENSATION
     try:
         if image.mode == "RGB":
             # RGB to RGB: LittleCMS rewrites the pixels where they are, no second image.
-            ImageCms.profileToProfile(image, profile, _SRGB, inPlace=True, **options)
+            ImageCms.profileToProfile(
+                image, profile, _SRGB, renderingIntent=intent, inPlace=True, flags=flags
+            )
             return image
         alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
         colour = image.convert(colour_mode) if alpha is not None else image
-        converted = ImageCms.profileToProfile(colour, profile, _SRGB, outputMode="RGB", **options)
+        converted = ImageCms.profileToProfile(
+            colour, profile, _SRGB, renderingIntent=intent, outputMode="RGB", flags=flags
+        )
     except ImageCms.PyCMSError:
         log.warning("ICC conversion failed; keeping the pixel values as they are", exc_info=True)
         return image

@@ -49,7 +49,11 @@ def _truncated_jpeg() -> bytes:
 
 
 REFUSED: list[tuple[str, Callable[[], bytes], str]] = [
-    ("PNG bomb 20000×20000", corpus.png_bomb, "This image is too large; use one under 40 megapixels."),
+    (
+        "PNG bomb 20000×20000",
+        corpus.png_bomb,
+        "This image is too large; use one under 40 megapixels.",
+    ),
     ("PNG 8000×8000 (64 Mpx)", lambda: corpus.png_bomb(8000, 8000), "under 40 megapixels"),
     ("text", corpus.text_renamed_png, "This file is not an image we can read."),
     ("random bytes", lambda: bytes(range(256)) * 4, "This file is not an image we can read."),

@@ -287,7 +287,7 @@ def icc_tagged_jpeg() -> bytes:
     return encode(image, "JPEG", quality=98, icc_profile=adobe_rgb_like_profile())
 
 
-# --- Malformed metadata ----------------------------------------------------------------------------
+# --- Malformed metadata ------------------------------------------------------------------------
 
 
 def _tiff_ifd(entries: list[tuple[int, int, int, bytes]]) -> bytes:

@@ -28,7 +28,12 @@ def app_overrides() -> dict[str, Any]:
 
 
 def _form(data: bytes | None, filename: str = "art.png", **fields: Any) -> dict[str, Any]:
-    form: dict[str, Any] = {"title": "Sunny Side", "description": "", "tags": "", "products": ["tee"]}
+    form: dict[str, Any] = {
+        "title": "Sunny Side",
+        "description": "",
+        "tags": "",
+        "products": ["tee"],
+    }
     form.update(fields)
     if data is not None:
         form["artwork"] = (io.BytesIO(data), filename)
@@ -48,7 +53,9 @@ def _files_under(root: Path) -> list[Path]:
 
 
 def _upload(client: FlaskClient, data: bytes, filename: str = "art.png") -> Any:
-    return client.post("/designs/new", data=_form(data, filename), content_type="multipart/form-data")
+    return client.post(
+        "/designs/new", data=_form(data, filename), content_type="multipart/form-data"
+    )
 
 
 # --- Verified accounts only ----------------------------------------------------------------------
@@ -135,7 +142,9 @@ def test_new_designs_and_replaced_artwork_share_one_budget(
     replaced = client.post(edit, data=_form(_art_png()), content_type="multipart/form-data")
     assert replaced.status_code == 429
     # Editing the words uploads nothing and is not counted.
-    renamed = client.post(edit, data=_form(None, title="Renamed"), content_type="multipart/form-data")
+    renamed = client.post(
+        edit, data=_form(None, title="Renamed"), content_type="multipart/form-data"
+    )
     assert renamed.status_code == 302
     db_session.refresh(design)
     assert design.title == "Renamed"
