@@ -107,11 +107,15 @@ def run_upload(data: bytes, scratch: Path, run: int) -> None:
     from cocreate.designs.artwork import ArtworkLimits, process_artwork, store_artwork
     from cocreate.designs.mockups import render_all_mockups
 
-    # As designs.services does it: the files, then every product's mockups from the preview.
+    # As designs.services does it: every product's mockups drawn from the preview while the
+    # master encodes, then the artwork's files stored.
     storage = LocalStorage(scratch / f"run{run}")
-    processed = process_artwork(data, ArtworkLimits())
+    processed = process_artwork(
+        data,
+        ArtworkLimits(),
+        with_preview=lambda preview: render_all_mockups(preview, storage, CATALOGUE),
+    )
     store_artwork(processed, storage)
-    render_all_mockups(processed.preview, storage, CATALOGUE)
 
 
 def run_baseline(data: bytes, scratch: Path, run: int) -> None:

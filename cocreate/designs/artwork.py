@@ -18,6 +18,7 @@ that can be lossless or transparent (PNG, WebP) keep a PNG master, so nothing is
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -115,8 +116,18 @@ class ProcessedArtwork:
         }
 
 
-def process_artwork(data: bytes | BinaryIO, limits: ArtworkLimits) -> ProcessedArtwork:
-    """Validate and re-encode an upload; raises ArtworkError with the reason it was refused."""
+def process_artwork(
+    data: bytes | BinaryIO,
+    limits: ArtworkLimits,
+    *,
+    with_preview: Callable[[Image.Image], object] | None = None,
+) -> ProcessedArtwork:
+    """Validate and re-encode an upload; raises ArtworkError with the reason it was refused.
+
+    `with_preview(preview)` is called with the gallery-size image while the print master is
+    still being encoded on another thread: work the designer waits for as well (the mockups)
+    overlaps the master's encoding instead of following it.
+    """
 
     def check_size(width: int, height: int) -> None:
         _check_dimensions(width, height, limits)
@@ -136,6 +147,8 @@ def process_artwork(data: bytes | BinaryIO, limits: ArtworkLimits) -> ProcessedA
         thumb_image = _fit(gallery_image, THUMB_LONG_SIDE)
         gallery = _derivative(gallery_image)
         thumb = _derivative(thumb_image)
+        if with_preview is not None:
+            with_preview(gallery_image)
         master_bytes = master.result()
     width, height = clean.size
     del clean  # the full-size pixels (180 MB at the limit) go now, before the mockups

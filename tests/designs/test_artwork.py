@@ -435,3 +435,14 @@ def test_failed_store_keeps_files_that_were_already_there() -> None:
 def test_limits_refuse_unknown_formats() -> None:
     with pytest.raises(ValueError, match="not Pillow image formats"):
         ArtworkLimits(formats=frozenset({"NOPE"}))
+
+
+def test_with_preview_gets_the_gallery_image_before_the_result() -> None:
+    seen: list[tuple[int, int]] = []
+    result = process_artwork(
+        corpus.encode(corpus.scene((3000, 2000)), "PNG"),
+        SMALL,
+        with_preview=lambda preview: seen.append(preview.size),
+    )
+    assert seen == [(GALLERY_LONG_SIDE, 800)]
+    assert result.master_suffix == ".png"
