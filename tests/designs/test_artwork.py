@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageFile, JpegImagePlugin
 
 from cocreate.core.storage import MemoryStorage
+from cocreate.designs import artwork
 from cocreate.designs import artwork_errors as codes
 from cocreate.designs.artwork import (
     GALLERY_LONG_SIDE,
@@ -446,3 +447,13 @@ def test_with_preview_gets_the_gallery_image_before_the_result() -> None:
     )
     assert seen == [(GALLERY_LONG_SIDE, 800)]
     assert result.master_suffix == ".png"
+
+
+def test_with_preview_still_runs_above_the_overlap_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above OVERLAP_MAX_PIXELS the preview work waits for the master (memory), but still runs.
+    monkeypatch.setattr(artwork, "OVERLAP_MAX_PIXELS", 1_000)
+    seen: list[tuple[int, int]] = []
+    process_artwork(
+        corpus.rgba_png(), SMALL, with_preview=lambda preview: seen.append(preview.size)
+    )
+    assert seen == [(300, 200)]
