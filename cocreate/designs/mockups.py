@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from PIL import Image, ImageChops
 
 from cocreate.catalogue.spec import Box, Colour, ProductSpec
-from cocreate.core.storage import Storage, put_many
+from cocreate.core.storage import Storage
 from cocreate.designs import mockup_drawing as drawing
+from cocreate.designs.parallel_store import put_all
 
 DEFAULT_SIZE = 800
 WEBP_QUALITY = 86
@@ -87,7 +88,7 @@ def render_all_mockups(
     with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="mockups") as pool:
         drawn = pool.map(lambda job: render_mockup(art, job[0], job[2], size), jobs)
         files = {name: (data, ".webp") for (_, name, _), data in zip(jobs, drawn, strict=True)}
-    return put_many(storage, files)
+    return put_all(storage, files)
 
 
 def _canvas_art(source: bytes | Image.Image, size: int) -> Image.Image:

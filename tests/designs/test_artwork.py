@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFile, JpegImagePlugin
 
-from cocreate.core.storage import MemoryStorage
+from cocreate.core.storage import LocalStorage, MemoryStorage
 from cocreate.designs import artwork
 from cocreate.designs import artwork_errors as codes
 from cocreate.designs.artwork import (
@@ -457,3 +458,13 @@ def test_with_preview_still_runs_above_the_overlap_size(monkeypatch: pytest.Monk
         corpus.rgba_png(), SMALL, with_preview=lambda preview: seen.append(preview.size)
     )
     assert seen == [(300, 200)]
+
+
+def test_store_artwork_on_disk_writes_every_file(tmp_path: Path) -> None:
+    processed = process_artwork(corpus.encode(corpus.scene((3000, 2000)), "JPEG"), SMALL)
+    storage = LocalStorage(tmp_path)
+    keys = store_artwork(processed, storage)
+    assert list(keys) == ["original", "thumb_webp", "thumb_jpeg", "gallery_webp", "gallery_jpeg"]
+    for name, (content, suffix) in processed.files().items():
+        assert keys[name].endswith(suffix) and storage.open(keys[name]) == content
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 5
