@@ -304,6 +304,9 @@ class Config:
     RATELIMIT_LOGIN: str = "10 per minute"
     RATELIMIT_SIGNUP: str = "5 per minute;30 per hour"
     RATELIMIT_RESET: str = "5 per minute;20 per hour"
+    #: Artwork uploads per member account (new designs and replaced artwork together): each
+    #: one decodes up to ARTWORK_MAX_PIXELS and draws every mockup.
+    RATELIMIT_UPLOAD: str = "20 per hour;100 per day"
     #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT: int = 0
     LOG_LEVEL: str = "INFO"

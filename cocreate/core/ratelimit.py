@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from cocreate.config import settings
 
@@ -20,3 +21,15 @@ def signup_limit() -> str:
 
 def reset_limit() -> str:
     return settings().RATELIMIT_RESET
+
+
+def upload_limit() -> str:
+    return settings().RATELIMIT_UPLOAD
+
+
+def account_key() -> str:
+    """Per member account, not per address: one member cannot upload more by switching
+    networks, and members behind one address (an office, a school) do not share a budget."""
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return get_remote_address()

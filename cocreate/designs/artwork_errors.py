@@ -1,4 +1,4 @@
-"""Why an upload was refused, in words a designer can act on, plus content sniffing.
+"""Why an upload was refused, in words a designer can act on.
 
 Every refusal is an `ArtworkError` with a stable `code` (for tests, logs and analytics) and the
 numbers behind it in `params`; `message` turns both into one translated sentence that says what is
@@ -16,34 +16,23 @@ from flask_babel import gettext
 
 from cocreate.catalogue import products as catalogue
 from cocreate.core.i18n import current_locale, format_megabytes
+from cocreate.imaging import decode
+from cocreate.imaging.sniff import sniff as sniff  # re-exported: refusals are named with it
 
-EMPTY = "empty"
-FILE_TOO_LARGE = "file_too_large"
-NOT_AN_IMAGE = "not_an_image"
-UNSUPPORTED_FORMAT = "unsupported_format"
-SVG = "svg"
-TEXT = "text"
-CORRUPT = "corrupt"
-ANIMATED = "animated"
-TOO_MANY_PIXELS = "too_many_pixels"
+# The decoder's refusals (shared with avatars), plus the two that only print artwork has.
+EMPTY = decode.EMPTY
+FILE_TOO_LARGE = decode.FILE_TOO_LARGE
+NOT_AN_IMAGE = decode.NOT_AN_IMAGE
+UNSUPPORTED_FORMAT = decode.UNSUPPORTED_FORMAT
+SVG = decode.SVG
+TEXT = decode.TEXT
+CORRUPT = decode.CORRUPT
+ANIMATED = decode.ANIMATED
+TOO_MANY_PIXELS = decode.TOO_MANY_PIXELS
 TOO_SMALL = "too_small"
 BAD_ASPECT = "bad_aspect"
 
-CODES = frozenset(
-    {
-        EMPTY,
-        FILE_TOO_LARGE,
-        NOT_AN_IMAGE,
-        UNSUPPORTED_FORMAT,
-        SVG,
-        TEXT,
-        CORRUPT,
-        ANIMATED,
-        TOO_MANY_PIXELS,
-        TOO_SMALL,
-        BAD_ASPECT,
-    }
-)
+CODES = decode.CODES | {TOO_SMALL, BAD_ASPECT}
 
 #: How formats are named to people (Pillow's format ids are not always the familiar spelling).
 FORMAT_NAMES = {"WEBP": "WebP", "MPO": "JPEG", "JPEG2000": "JPEG 2000"}
@@ -210,63 +199,3 @@ def _message(code: str, p: dict[str, Any]) -> str:
             maximum=format_decimal(p["maximum"], format="0.0", locale=current_locale()),
         )
     raise AssertionError(f"no message for {code!r}")  # CODES and this function disagree
-
-
-# --- Content sniffing --------------------------------------------------------------------------
-# Used only after the allowed decoders refused a file, to tell the person what they uploaded.
-# Only magic numbers are compared: no decoder for a refused format ever parses the data.
-
-_MAGIC: tuple[tuple[int, bytes, str], ...] = (
-    (0, b"\x89PNG\r\n\x1a\n", "PNG"),
-    (0, b"\xff\xd8\xff", "JPEG"),
-    (0, b"GIF87a", "GIF"),
-    (0, b"GIF89a", "GIF"),
-    (0, b"BM", "BMP"),
-    (0, b"II*\x00", "TIFF"),
-    (0, b"MM\x00*", "TIFF"),
-    (0, b"8BPS", "Photoshop (PSD)"),
-    (0, b"%PDF-", "PDF"),
-    (0, b"%!PS", "PostScript"),
-    (0, b"\xc5\xd0\xd3\xc6", "EPS"),
-    (0, b"\x00\x00\x01\x00", "ICO"),
-    (0, b"\xff\x0a", "JPEG XL"),
-    (4, b"JXL \r\n\x87\n", "JPEG XL"),
-    (4, b"jP  \r\n\x87\n", "JPEG 2000"),
-    (0, b"qoif", "QOI"),
-)
-_ISO_BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF"}
-
-
-def sniff(head: bytes) -> tuple[str, str | None]:
-    """Classify the first bytes of a file: ("image", name) | ("svg"|"text"|"unknown", None)."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image", "WEBP"
-    if head[4:8] == b"ftyp":
-        brand = _ISO_BRANDS.get(head[8:12])
-        if brand:
-            return "image", brand
-    for offset, magic, name in _MAGIC:
-        if head[offset : offset + len(magic)] == magic:
-            return "image", name
-    text = _as_text(head)
-    if text is None:
-        return "unknown", None
-    lowered = text.lstrip().lower()
-    if "<svg" in lowered[:4096]:
-        return "svg", None
-    return "text", None
-
-
-def _as_text(head: bytes) -> str | None:
-    sample = head[:8192]
-    if sample.startswith(b"\xef\xbb\xbf"):
-        sample = sample[3:]
-    if b"\x00" in sample:
-        return None
-    # The cut may split a multi-byte character; only the last 3 bytes may be invalid.
-    for trim in range(4):
-        try:
-            return sample[: len(sample) - trim].decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-    return None

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel import numbers as babel_numbers
 from flask_babel import gettext as _
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -117,10 +118,15 @@ def _check_fields(fields: DesignFields) -> None:
 
 def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[str]) -> None:
     """Validate, normalise and store the artwork, then draw the mockups (raises ArtworkError)."""
-    processed = process_artwork(data, artwork_limits(products))
+    mockup_keys: dict[str, str] = {}
+
+    def draw_mockups(preview: Image.Image) -> None:
+        # Every product's mockups, not only the chosen ones: adding a product later needs no
+        # redraw. Drawn from the gallery-size preview while the print master is encoded.
+        mockup_keys.update(render_all_mockups(preview, storage, catalogue.CATALOGUE))
+
+    processed = process_artwork(data, artwork_limits(products), with_preview=draw_mockups)
     keys = store_artwork(processed, storage)
-    # Every product's mockups, not only the chosen ones: adding a product later needs no redraw.
-    mockup_keys = render_all_mockups(processed.original_png, storage, catalogue.CATALOGUE)
     design.original_key = keys["original"]
     design.thumb_webp_key = keys["thumb_webp"]
     design.thumb_jpeg_key = keys["thumb_jpeg"]

@@ -28,6 +28,8 @@ from cocreate.catalogue.spec import Colour, ProductSpec
 from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.clock import clock
+from cocreate.core.errors import render_error
+from cocreate.core.ratelimit import account_key, limiter, upload_limit
 from cocreate.core.responses import CONFLICT, FAILED, failed_page, form_page
 from cocreate.designs import lifecycle, queries, services
 from cocreate.designs.artwork_errors import ArtworkError
@@ -239,9 +241,42 @@ def _read_upload(form: DesignForm) -> bytes | None:
     return upload.read()
 
 
+def _without_artwork() -> bool:
+    upload = request.files.get("artwork")
+    return upload is None or not upload.filename
+
+
+def _unverified() -> ResponseReturnValue:
+    """Uploads cost real work (decoding, mockups, storage): only confirmed accounts may make
+    them. The page's banner carries the button that sends the confirmation link again."""
+    return render_error(
+        403,
+        _(
+            "Confirm your email address before you upload artwork: open the link we sent to "
+            "%(email)s, or use “Send the link again” above to get a new one.",
+            email=current_user.email,
+        ),
+        _("Confirm your email address first"),
+    )
+
+
+# One budget per account for new designs and replaced artwork together; a refused file counts
+# too, since it was read and checked. Editing only the text costs nothing and is not counted.
+_upload_limit = limiter.shared_limit(
+    upload_limit,
+    scope="artwork-upload",
+    key_func=account_key,
+    methods=["POST"],
+    exempt_when=_without_artwork,
+)
+
+
 @bp.route("/designs/new", methods=["GET", "POST"])
 @login_required
+@_upload_limit
 def new() -> ResponseReturnValue:
+    if not current_user.is_verified:
+        return _unverified()
     form = DesignForm()
     if form.validate_on_submit():
         data = _read_upload(form)
@@ -274,8 +309,11 @@ def new() -> ResponseReturnValue:
 
 @bp.route("/designs/<id:design_id>/edit", methods=["GET", "POST"])
 @login_required
+@_upload_limit
 def edit(design_id: int) -> ResponseReturnValue:
     design = _own_design(design_id)
+    if request.method == "POST" and not current_user.is_verified and not _without_artwork():
+        return _unverified()
     if design.state not in lifecycle.EDITABLE:
         if request.method == "POST":
             return refused_on_detail(design, _("Only drafts can be edited."), CONFLICT)

@@ -285,3 +285,36 @@ def icc_tagged_png() -> bytes:
 def icc_tagged_jpeg() -> bytes:
     image = Image.new("RGB", (300, 200), ICC_TEST_COLOUR)
     return encode(image, "JPEG", quality=98, icc_profile=adobe_rgb_like_profile())
+
+
+# --- Malformed metadata ------------------------------------------------------------------------
+
+
+def _tiff_ifd(entries: list[tuple[int, int, int, bytes]]) -> bytes:
+    """An EXIF APP1 payload: one little-endian IFD of (tag, type, count, 4-byte value) entries."""
+    body = struct.pack("<H", len(entries))
+    body += b"".join(struct.pack("<HHI4s", *entry) for entry in entries) + bytes(4)
+    return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + body
+
+
+def _with_app1(jpeg: bytes, payload: bytes) -> bytes:
+    segment = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    return jpeg[:2] + segment + jpeg[2:]
+
+
+#: Orientation 6 (rotate to display), stored as the SHORT it must be.
+_ORIENTATION_6 = (0x0112, 3, 1, struct.pack("<HH", 6, 0))
+
+
+def jpeg_with_malformed_exif(size: tuple[int, int] = (300, 200), variant: str = "ascii") -> bytes:
+    """A good JPEG whose EXIF block makes Pillow's exif_transpose raise struct.error.
+
+    "ascii": ResolutionUnit (a SHORT) typed as ASCII text; "long": the orientation typed LONG,
+    next to a LONG too big for the SHORT Pillow writes back. Both parse, and fail when
+    exif_transpose writes the EXIF block back without the orientation.
+    """
+    entries = {
+        "ascii": [_ORIENTATION_6, (0x0128, 2, 4, b"ab\x00\x00")],
+        "long": [(0x0112, 4, 1, struct.pack("<I", 6)), (0x0102, 4, 1, struct.pack("<I", 2**31))],
+    }[variant]
+    return _with_app1(encode(scene(size), "JPEG", quality=90), _tiff_ifd(entries))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, JpegImagePlugin
 
-from cocreate.core.storage import MemoryStorage
+from cocreate.core.storage import LocalStorage, MemoryStorage
+from cocreate.designs import artwork
 from cocreate.designs import artwork_errors as codes
 from cocreate.designs.artwork import (
     GALLERY_LONG_SIDE,
@@ -215,7 +217,7 @@ def test_sniff_names_common_formats() -> None:
 
 def test_cmyk_jpeg_becomes_rgb() -> None:
     result = process_artwork(corpus.cmyk_jpeg(), SMALL)
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.mode == "RGB" and result.source_format == "JPEG" and not result.has_alpha
     for (x, y), expected in (((50, 50), (255, 255, 255)), ((150, 50), (0, 0, 0))):
         assert all(abs(a - b) <= 8 for a, b in zip(master.getpixel((x, y)), expected, strict=True))
@@ -225,7 +227,7 @@ def test_cmyk_jpeg_becomes_rgb() -> None:
 
 def test_16_bit_grey_is_scaled_not_clipped() -> None:
     result = process_artwork(corpus.png_16bit_grey(40000), SMALL)
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.mode == "RGB"
     assert master.getpixel((150, 100)) == (155, 155, 155)  # 40000 / 257, not 255
     assert master.getpixel((150, 5)) == (0, 0, 0)
@@ -234,7 +236,7 @@ def test_16_bit_grey_is_scaled_not_clipped() -> None:
 def test_palette_transparency_becomes_alpha() -> None:
     result = process_artwork(corpus.palette_png_with_transparency(), SMALL)
     assert result.has_alpha
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.mode == "RGBA"
     assert master.getpixel((10, 10))[3] == 0
     assert master.getpixel((250, 10)) == (255, 0, 0, 255)
@@ -246,14 +248,14 @@ def test_palette_transparency_becomes_alpha() -> None:
 
 def test_alpha_channel_kept_and_opaque_alpha_dropped() -> None:
     with_alpha = process_artwork(corpus.rgba_png(), SMALL)
-    assert with_alpha.has_alpha and open_image(with_alpha.original_png).mode == "RGBA"
+    assert with_alpha.has_alpha and open_image(with_alpha.master).mode == "RGBA"
     opaque = process_artwork(corpus.opaque_rgba_png(), SMALL)
-    assert not opaque.has_alpha and open_image(opaque.original_png).mode == "RGB"
+    assert not opaque.has_alpha and open_image(opaque.master).mode == "RGB"
 
 
 @pytest.mark.parametrize("make", [corpus.greyscale_png, corpus.greyscale_jpeg])
 def test_greyscale_becomes_neutral_rgb(make: Callable[[], bytes]) -> None:
-    master = open_image(process_artwork(make(), SMALL).original_png)
+    master = open_image(process_artwork(make(), SMALL).master)
     assert master.mode == "RGB"
     red, green, blue = master.getpixel((150, 100))
     assert red == green == blue
@@ -262,7 +264,7 @@ def test_greyscale_becomes_neutral_rgb(make: Callable[[], bytes]) -> None:
 def test_exif_orientation_is_applied() -> None:
     result = process_artwork(corpus.jpeg_orientation_6(), SMALL)
     assert (result.width, result.height) == (200, 300)
-    master = open_image(result.original_png)
+    master = open_image(result.master)
     assert master.size == (200, 300)
 
     def is_marker(pixel: tuple[int, ...]) -> bool:
@@ -279,7 +281,7 @@ def test_exif_orientation_is_applied() -> None:
 
 @pytest.mark.parametrize("make", [corpus.icc_tagged_png, corpus.icc_tagged_jpeg])
 def test_embedded_profile_is_converted_to_srgb(make: Callable[[], bytes]) -> None:
-    master = open_image(process_artwork(make(), SMALL).original_png)
+    master = open_image(process_artwork(make(), SMALL).master)
     expected = corpus.adobe_rgb_to_srgb(corpus.ICC_TEST_COLOUR)
     actual = master.getpixel((150, 100))
     assert all(abs(a - e) <= 3 for a, e in zip(actual, expected, strict=True)), (actual, expected)
@@ -331,11 +333,13 @@ def test_stream_input_and_default_limits_make_both_sizes() -> None:
     assert (result.thumb.width, result.thumb.height) == (THUMB_LONG_SIDE, 267)
     assert open_image(result.gallery.webp).size == (GALLERY_LONG_SIDE, 800)
     assert open_image(result.thumb.jpeg).size == (THUMB_LONG_SIDE, 267)
-    master = open_image(result.original_png)
-    assert master.size == (3000, 2000) and master.format == "PNG"
-    # The master is lossless: the ellipse's colour in the JPEG survives exactly.
+    master = open_image(result.master)
+    assert master.size == (3000, 2000) and master.format == "JPEG"
+    # The JPEG master is near-lossless: the ellipse's colour in the upload survives within 2.
     source = open_image(data)
-    assert master.getpixel((1500, 1000)) == source.getpixel((1500, 1000))
+    for x, y in ((1500, 1000), (100, 100), (800, 600)):
+        expected = source.getpixel((x, y))
+        assert all(abs(a - b) <= 2 for a, b in zip(master.getpixel((x, y)), expected, strict=True))
 
 
 def test_processing_is_deterministic() -> None:
@@ -345,6 +349,58 @@ def test_processing_is_deterministic() -> None:
     assert first == second
 
 
+def test_jpeg_upload_keeps_a_quality_95_444_jpeg_master() -> None:
+    result = process_artwork(corpus.encode(corpus.scene((640, 480)), "JPEG", quality=80), SMALL)
+    assert result.master_suffix == ".jpg" and result.files()["original"][1] == ".jpg"
+    master = open_image(result.master)
+    assert isinstance(master, JpegImagePlugin.JpegImageFile)
+    assert master.size == (640, 480) and master.mode == "RGB"
+    assert JpegImagePlugin.get_sampling(master) == 0  # 4:4:4
+    # Pillow's quantisation tables for quality 95, i.e. the master was written at 95.
+    reference = open_image(corpus.encode(corpus.scene((64, 64)), "JPEG", quality=95))
+    assert master.quantization == reference.quantization
+    assert not master.getexif() and "icc_profile" not in master.info
+
+
+@pytest.mark.parametrize("make", [corpus.rgba_png, corpus.webp, corpus.greyscale_png])
+def test_lossless_or_transparent_uploads_keep_a_png_master(make: Callable[[], bytes]) -> None:
+    result = process_artwork(make(), SMALL)
+    assert result.master_suffix == ".png"
+    assert open_image(result.master).format == "PNG"
+
+
+def test_stored_bytes_are_bounded_for_a_noisy_jpeg() -> None:
+    # Random pixels are the worst case for every encoder. A 1000×1000 noise JPEG (quality 75,
+    # 0.6 MB) used to store a 3,001,560-byte PNG master. The bound: the JPEG master stays under
+    # 1.65 bytes per pixel (about 100 MB at the 60-megapixel limit, against 180 MB as PNG), and
+    # all five files under 3.1 bytes per pixel.
+    data = corpus.encode(corpus.noisy((1000, 1000)), "JPEG", quality=75)
+    files = process_artwork(data, SMALL).files()
+    assert len(files["original"][0]) < 1_650_000
+    assert sum(len(content) for content, _suffix in files.values()) < 3_100_000
+
+
+def test_stored_bytes_for_a_drawn_jpeg() -> None:
+    # A flat drawing (3000×2000, quality 90, 131 KB): its five files stay under 300 KB.
+    data = corpus.encode(corpus.scene((3000, 2000)), "JPEG", quality=90)
+    files = process_artwork(data, SMALL).files()
+    assert sum(len(content) for content, _suffix in files.values()) < 300_000
+
+
+@pytest.mark.parametrize("variant", ["ascii", "long"])
+def test_malformed_exif_costs_only_the_orientation(variant: str) -> None:
+    result = process_artwork(corpus.jpeg_with_malformed_exif((300, 200), variant), SMALL)
+    assert (result.width, result.height) in ((300, 200), (200, 300))
+    for name, (content, _suffix) in result.files().items():
+        assert b"Exif\x00\x00" not in content, name
+
+
+def test_the_preview_is_the_gallery_image() -> None:
+    result = process_artwork(corpus.encode(corpus.scene((3000, 2000)), "JPEG", quality=90), SMALL)
+    assert result.preview.size == (GALLERY_LONG_SIDE, 800) and result.preview.mode == "RGB"
+    assert result.preview.info == {}
+
+
 # --- Storing -------------------------------------------------------------------------------------
 
 
@@ -352,9 +408,9 @@ def test_store_artwork_returns_a_key_per_file_and_is_idempotent() -> None:
     processed = process_artwork(corpus.rgba_png(), SMALL)
     storage = MemoryStorage()
     keys = store_artwork(processed, storage)
-    assert keys["original"].endswith(".png")
+    assert keys["original"].endswith(".png")  # a PNG upload with alpha
     assert keys["thumb_webp"].endswith(".webp") and keys["gallery_jpeg"].endswith(".jpg")
-    assert storage.open(keys["original"]) == processed.original_png
+    assert storage.open(keys["original"]) == processed.master
     assert store_artwork(processed, storage) == keys
     # Smaller than the thumbnail size, so thumb and gallery are the same files, stored once.
     assert keys["thumb_webp"] == keys["gallery_webp"]
@@ -372,7 +428,7 @@ def test_failed_store_leaves_nothing_behind() -> None:
 def test_failed_store_keeps_files_that_were_already_there() -> None:
     processed = process_artwork(corpus.rgba_png(), SMALL)
     storage = FailingStorage(fail_on_put=4)
-    shared = storage.put(processed.original_png, suffix=".png")  # e.g. an identical upload
+    shared = storage.put(processed.master, suffix=".png")  # e.g. an identical upload
     with pytest.raises(OSError, match="disk full"):
         store_artwork(processed, storage)
     assert storage.keys() == [shared]
@@ -381,3 +437,34 @@ def test_failed_store_keeps_files_that_were_already_there() -> None:
 def test_limits_refuse_unknown_formats() -> None:
     with pytest.raises(ValueError, match="not Pillow image formats"):
         ArtworkLimits(formats=frozenset({"NOPE"}))
+
+
+def test_with_preview_gets_the_gallery_image_before_the_result() -> None:
+    seen: list[tuple[int, int]] = []
+    result = process_artwork(
+        corpus.encode(corpus.scene((3000, 2000)), "PNG"),
+        SMALL,
+        with_preview=lambda preview: seen.append(preview.size),
+    )
+    assert seen == [(GALLERY_LONG_SIDE, 800)]
+    assert result.master_suffix == ".png"
+
+
+def test_with_preview_still_runs_above_the_overlap_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above OVERLAP_MAX_PIXELS the preview work waits for the master (memory), but still runs.
+    monkeypatch.setattr(artwork, "OVERLAP_MAX_PIXELS", 1_000)
+    seen: list[tuple[int, int]] = []
+    process_artwork(
+        corpus.rgba_png(), SMALL, with_preview=lambda preview: seen.append(preview.size)
+    )
+    assert seen == [(300, 200)]
+
+
+def test_store_artwork_on_disk_writes_every_file(tmp_path: Path) -> None:
+    processed = process_artwork(corpus.encode(corpus.scene((3000, 2000)), "JPEG"), SMALL)
+    storage = LocalStorage(tmp_path)
+    keys = store_artwork(processed, storage)
+    assert list(keys) == ["original", "thumb_webp", "thumb_jpeg", "gallery_webp", "gallery_jpeg"]
+    for name, (content, suffix) in processed.files().items():
+        assert keys[name].endswith(suffix) and storage.open(keys[name]) == content
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 5
