@@ -27,10 +27,9 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from cocreate.core.storage import Storage
+from cocreate.core.storage import Storage, put_many
 from cocreate.designs import artwork_errors as codes
 from cocreate.designs.artwork_errors import ArtworkError
-from cocreate.designs.parallel_store import put_all
 from cocreate.designs.png_encode import encode_png
 from cocreate.imaging.decode import DecodeError, DecodeLimits, decode
 
@@ -178,7 +177,7 @@ def process_artwork(
 
 def store_artwork(processed: ProcessedArtwork, storage: Storage) -> dict[str, str]:
     """Store every file; `{"original": key, "thumb_webp": key, ...}`. All or nothing."""
-    return put_all(storage, processed.files())
+    return put_many(storage, processed.files())
 
 
 # --- Checks ------------------------------------------------------------------------------------

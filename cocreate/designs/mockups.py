@@ -17,8 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from PIL import Image
 
 from cocreate.catalogue.spec import ProductSpec
-from cocreate.core.storage import Storage
-from cocreate.designs.parallel_store import put_all
+from cocreate.core.storage import Storage, put_many
 
 DEFAULT_SIZE = 800
 WEBP_QUALITY = 86
@@ -81,7 +80,7 @@ def render_all_mockups(
     with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="mockups") as pool:
         drawn = pool.map(lambda job: render_mockup(art, job[0], job[2], size), jobs)
         files = {name: (data, ".webp") for (_, name, _), data in zip(jobs, drawn, strict=True)}
-    return put_all(storage, files)
+    return put_many(storage, files)
 
 
 def _canvas_art(source: bytes | Image.Image, size: int) -> Image.Image:
