@@ -17,14 +17,14 @@ def test_no_promise_of_what_does_not_exist(client: FlaskClient, path: str) -> No
 
 def test_home_says_what_works(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
-    assert "Designers upload artwork for tees and posters" in page
+    assert "Designers upload artwork and see it on every product straight away" in page
     assert "Our staff check each submission against the guidelines" in page
     assert "Everyone can browse the designs open to voting" in page
 
 
 def test_signup_says_what_works(client: FlaskClient) -> None:
     page = client.get("/signup").get_data(as_text=True)
-    assert "Submit your own artwork, see it on tees and posters" in page
+    assert "Submit your own artwork, see it on our products" in page
 
 
 def test_home_in_french(client: FlaskClient) -> None:
