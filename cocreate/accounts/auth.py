@@ -17,7 +17,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request
 from flask import session as cookie_session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -51,9 +51,18 @@ def load_user(user_id: str) -> User | None:
     token = cookie_session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
-    row = sessions.find(db.session(), token, now=clock().now(), lifetimes=lifetimes())
+    now = clock().now()
+    writing = db.writing()
+    row = sessions.find(db.session(), token, now=now, lifetimes=lifetimes(), touch=writing)
     if row is None or str(row.user_id) != user_id or not row.user.is_active:
         return None
+    if not writing and sessions.due_for_touch(row, now):
+        # A page view reads in a deferred transaction: writing there would upgrade its lock,
+        # which SQLite refuses at once ("database is locked") if anyone wrote meanwhile. The
+        # activity goes in a short write transaction of its own instead.
+        with db.session_factory(current_app, write=True)() as writer:
+            sessions.touch_apart(writer, row.id, now)
+            writer.commit()
     g.auth_session = row
     return row.user
 

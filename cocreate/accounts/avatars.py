@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from cocreate.accounts.models import User
 from cocreate.core import db
 from cocreate.core.media import Access
+from cocreate.core.storage import put_many
 from cocreate.imaging import decode as imaging
 from cocreate.imaging.decode import DecodeError, DecodeLimits
 
@@ -71,4 +72,6 @@ def update_avatar(user: User, upload: FileStorage | None, *, remove: bool = Fals
     if upload is None or not getattr(upload, "filename", ""):
         return
     storage = current_app.extensions["cocreate.storage"]
-    user.avatar_key = storage.put(normalise_avatar(upload.read()), suffix=".webp")
+    # Through put_many, which touches a file already stored, so `storage gc` spares it.
+    files = {"avatar": (normalise_avatar(upload.read()), ".webp")}
+    user.avatar_key = put_many(storage, files)["avatar"]

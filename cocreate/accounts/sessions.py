@@ -92,9 +92,12 @@ def start(
 
 
 def find(
-    session: Session, token: str, *, now: datetime, lifetimes: Lifetimes
+    session: Session, token: str, *, now: datetime, lifetimes: Lifetimes, touch: bool = True
 ) -> UserSession | None:
-    """The live session this token opens, with its user loaded; None if ended or unknown."""
+    """The live session this token opens, with its user loaded; None if ended or unknown.
+
+    With `touch`, its `last_seen_at` moves to `now` when due (in `session`); without, the
+    caller records it (see `touch_apart`)."""
     if not token:
         return None
     row = session.scalar(
@@ -105,9 +108,18 @@ def find(
     )
     if row is None:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if touch and due_for_touch(row, now):
         row.last_seen_at = now
     return row
+
+
+def due_for_touch(row: UserSession, now: datetime) -> bool:
+    return now - row.last_seen_at >= TOUCH_EVERY
+
+
+def touch_apart(writer: Session, row_id: int, now: datetime) -> None:
+    """Record activity in `writer`, a session of its own that the caller commits at once."""
+    writer.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
 
 
 def active(

@@ -143,7 +143,8 @@ def writes(view: View) -> View:
     return view
 
 
-def _writing() -> bool:
+def writing() -> bool:
+    """Whether this request's (or command's) session takes the write lock when it begins."""
     # Outside a request (CLI commands, jobs) the session is there to write.
     if not has_request_context():
         return True
@@ -157,7 +158,7 @@ def session() -> Session:
     """The current request's (or CLI command's) session."""
     if "db_session" not in g:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        g.db_session = session_factory(app, write=_writing())()
+        g.db_session = session_factory(app, write=writing())()
         g.after_commit = []
     return g.db_session
 

@@ -92,15 +92,18 @@ def deliver(
             if not outbox_rows.has_due(session, now=when, ids=ids):
                 return outcome
         while True:
+            # The time is read again at each step: with slow sends, a lease stamped with the
+            # run's start could already be over when the row is claimed.
             with db.transaction() as session:
-                message = outbox_rows.claim_next(session, now=when, ids=ids)
+                message = outbox_rows.claim_next(session, now=now or clock(app).now(), ids=ids)
             if message is None:
                 break
             # Sent outside any transaction: no lock is held while the SMTP server answers.
             error = outbox_rows.try_send(message, sender)
             with db.transaction() as session:
                 row = session.get_one(OutboxMessage, message.id)
-                outbox_rows.record(session, row, error, now=when, max_attempts=max_attempts)
+                done_at = now or clock(app).now()
+                outbox_rows.record(session, row, error, now=done_at, max_attempts=max_attempts)
                 outcome[row.status.value] += 1
     return outcome
 

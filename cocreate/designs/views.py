@@ -75,7 +75,12 @@ def tag(tag: str) -> ResponseReturnValue:
     if slug != tag:
         # One tag, one address: /tags/évaluation and /tags/Evaluation (older links, other
         # spellings) lead to /tags/evaluation.
-        args: dict[str, Any] = request.args.to_dict()
+        # The query's own arguments only: `tag` or url_for's `_scheme`/`_external` would clash.
+        args: dict[str, Any] = {
+            key: value
+            for key, value in request.args.to_dict().items()
+            if key != "tag" and not key.startswith("_")
+        }
         return redirect(url_for("designs.tag", tag=slug, **args), 301)
     return _gallery_page(tag=slug)
 

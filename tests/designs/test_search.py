@@ -188,6 +188,22 @@ def test_accented_and_plain_tag_urls_show_the_same_designs(
     assert '<a href="/tags/evaluation">#évaluation</a>' in _get(client, "/gallery")
 
 
+@pytest.mark.parametrize(
+    ("query", "location"),
+    [
+        ("?tag=x&view=newest", "/tags/evaluation?view=newest"),
+        ("?_scheme=javascript&_external=1", "/tags/evaluation"),
+    ],
+)
+def test_tag_redirect_ignores_arguments_that_would_clash(
+    client: FlaskClient, db_session: Session, query: str, location: str
+) -> None:
+    TagFactory(name="évaluation")
+    response = client.get("/tags/%C3%89valuation" + query)
+    assert response.status_code == 301
+    assert response.headers["Location"] == location
+
+
 def test_a_tag_whose_folding_needs_a_dash_has_a_stable_address(
     client: FlaskClient, db_session: Session
 ) -> None:
