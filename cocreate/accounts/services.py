@@ -6,7 +6,6 @@ Rules that depend on time take `now` from their caller (`core.clock`), so tests 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -117,10 +116,6 @@ def verify_email(session: Session, token: str, *, now: datetime) -> User:
     return user
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def request_password_reset(session: Session, email: str, *, now: datetime) -> None:
     """Email a single-use link. Says nothing about whether the account exists."""
     user = find_by_email(session, email)
@@ -131,7 +126,7 @@ def request_password_reset(session: Session, email: str, *, now: datetime) -> No
     session.add(
         PasswordResetToken(
             user_id=user.id,
-            token_hash=_hash_token(token),
+            token_hash=sessions.hash_token(token),
             expires_at=now + timedelta(hours=hours),
         )
     )
@@ -146,7 +141,8 @@ def check_reset_token(
     session: Session, token: str, *, now: datetime, lock: bool = False
 ) -> PasswordResetToken:
     """The unused token row; a link is valid strictly before `expires_at`, refused from it on."""
-    query = select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(token))
+    token_hash = sessions.hash_token(token)
+    query = select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash)
     if lock:
         query = query.with_for_update()
     row = session.scalar(query)

@@ -46,6 +46,8 @@ class Lifetimes:
 
 
 def hash_token(token: str) -> str:
+    """How a secret token (session, password reset) is stored: only its SHA-256, so the table
+    alone opens nothing."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -48,6 +48,8 @@ class JobsState:
     senders: dict[str, Sender] = field(default_factory=dict)
     queue_name: str = QUEUE_NAME
     background: BackgroundDelivery | None = None
+    #: One Redis client (and so one connection pool) per app, made on first use.
+    redis: Redis | None = None
 
 
 def state(app: Flask) -> JobsState:
@@ -222,7 +224,10 @@ def _start_background() -> None:
 
 
 def redis_connection(app: Flask) -> Redis:
-    return Redis.from_url(settings(app).REDIS_URL)
+    jobs = state(app)
+    if jobs.redis is None:
+        jobs.redis = Redis.from_url(settings(app).REDIS_URL)
+    return jobs.redis
 
 
 def rq_queue(app: Flask, connection: Redis | None = None) -> Queue:

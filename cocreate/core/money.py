@@ -269,13 +269,6 @@ def format_money(money: Money, locale: Locale | str) -> str:
     return str(format_currency(money.to_decimal(), money.currency, locale=locale))
 
 
-def money_filter(money: Money) -> str:
-    """For templates (`{{ price|money }}`): the reader's locale in a request, else the default."""
-    from cocreate.core.i18n import current_locale
-
-    return format_money(money, current_locale())
-
-
 # -- storage -----------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from cocreate.core.db import NAMING_CONVENTION
+from cocreate.core.i18n import format_money as money_template_filter
 from cocreate.core.money import (
     ROUNDING,
     CurrencyMismatch,
@@ -29,7 +30,6 @@ from cocreate.core.money import (
     minor_digits,
     money_checks,
     money_column,
-    money_filter,
     net_from_gross,
     round_minor,
 )
@@ -456,15 +456,18 @@ def test_format_money(value: Money, locale: Any, expected: str) -> None:
 
 
 def test_money_filter_follows_the_request_locale(app: Flask) -> None:
+    # The `money` template filter (core.i18n) formats through core.money.
     with app.test_request_context():
         with force_locale("fr"):
-            assert money_filter(Money(1234, "EUR")) == "12,34\u00a0€"
+            assert money_template_filter(Money(1234, "EUR")) == "12,34\u00a0€"
         with force_locale("en"):
-            assert money_filter(Money(1234, "EUR")) == "€12.34"
+            assert money_template_filter(Money(1234, "EUR")) == "€12.34"
+        assert money_template_filter(Money(1234, "JPY")) == "¥1,234"
+    assert app.jinja_env.filters["money"] is money_template_filter
 
 
 def test_money_filter_outside_an_app_speaks_english() -> None:
-    assert money_filter(Money(99, "EUR")) == "€0.99"
+    assert money_template_filter(Money(99, "EUR")) == "€0.99"
 
 
 # -- properties -----------------------------------------------------------------------------
