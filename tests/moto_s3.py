@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -21,3 +24,17 @@ def fake_aws_environment(patch: pytest.MonkeyPatch) -> None:
     }.items():
         patch.setenv(name, value)
     patch.delenv("AWS_PROFILE", raising=False)
+
+
+@contextmanager
+def bucket_client(endpoint: str, bucket: str, patch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A boto3 client on moto's server with `bucket` made empty, emptied and removed after."""
+    import boto3
+
+    fake_aws_environment(patch)
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    yield client
+    for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
+        client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)

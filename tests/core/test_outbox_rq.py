@@ -17,19 +17,15 @@ from cocreate.core import db, jobs, outbox
 from cocreate.core.outbox import OutboxMessage, OutboxStatus
 from tests.accounts.factories import UserFactory
 from tests.core.outbox_helpers import RecordingTransport, recording
+from tests.redis_check import redis_up
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 PAYLOAD = {"to": "ana@example.test", "subject": "Hello", "body": "Hi Ana\n", "locale": "en"}
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
+pytestmark = pytest.mark.skipif(
+    not redis_up(REDIS_URL), reason="Redis is not running on 127.0.0.1:6379"
+)
 
 
 @pytest.fixture

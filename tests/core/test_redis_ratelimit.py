@@ -14,18 +14,14 @@ from sqlalchemy.orm import Session
 from cocreate.core import db
 from tests.accounts.factories import UserFactory
 from tests.conftest import make_test_app
+from tests.redis_check import redis_up
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
+pytestmark = pytest.mark.skipif(
+    not redis_up(REDIS_URL), reason="Redis is not running on 127.0.0.1:6379"
+)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from cocreate.designs import services
 from cocreate.designs.models import Design, Mockup
 from tests.accounts.factories import UserFactory
 from tests.designs.factories import DesignFactory
-from tests.moto_s3 import fake_aws_environment
+from tests.moto_s3 import bucket_client
 
 GRACE = timedelta(hours=24)
 # Whole seconds: file systems and S3 keep no finer times that the tests could rely on.
@@ -281,15 +281,8 @@ BUCKET = "cocreate-gc-test"
 
 @pytest.fixture
 def s3_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    import boto3
-
-    fake_aws_environment(monkeypatch)
-    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    yield client
-    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
+    with bucket_client(moto_endpoint, BUCKET, monkeypatch) as client:
+        yield client
 
 
 def _bucket_keys(client: Any) -> set[str]:

@@ -27,7 +27,7 @@ from cocreate.core.storage import (
     validate_key,
 )
 from tests.designs.fakes import FailingStorage
-from tests.moto_s3 import fake_aws_environment
+from tests.moto_s3 import bucket_client, fake_aws_environment
 
 DATA = b"\x89PNG pretend image bytes"
 DIGEST = hashlib.sha256(DATA).hexdigest()
@@ -217,15 +217,8 @@ def test_put_many_rolls_back_what_it_created_only() -> None:
 
 @pytest.fixture
 def s3_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    import boto3
-
-    fake_aws_environment(monkeypatch)
-    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    yield client
-    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
+    with bucket_client(moto_endpoint, BUCKET, monkeypatch) as client:
+        yield client
 
 
 @pytest.fixture
