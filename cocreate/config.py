@@ -285,6 +285,21 @@ class Config:
     SCREENING: bool = True
     #: Length of a design's voting window.
     VOTING_DAYS: int = 7
+    #: Prior weight C of the Bayesian average (DESIGN.md "Votes and ranking"): a design's rank
+    #: counts as C extra votes at the mean score of all designs.
+    VOTING_PRIOR_WEIGHT: int = 20
+    #: Herding: a voter sees a design's average only after voting or once its window closes.
+    VOTING_HIDE_SCORE_UNTIL_VOTED: bool = True
+    #: Votes (new or changed) per member account, and per client address.
+    RATELIMIT_VOTE: str = "30 per minute;600 per hour"
+    RATELIMIT_VOTE_ADDRESS: str = "120 per minute;2000 per hour"
+    #: Client addresses are stored only as a keyed hash whose key changes every this many days:
+    #: votes from one address can be linked within a period, never traced back to the address.
+    VOTING_ADDRESS_HASH_DAYS: int = 30
+    #: Comments (and replies) per member account.
+    RATELIMIT_COMMENT: str = "10 per minute;100 per day"
+    #: Minutes during which a comment's author may still edit it.
+    COMMENT_EDIT_MINUTES: int = 15
     #: Artwork limits: pixel count (decompression bombs) and aspect ratio.
     ARTWORK_MAX_PIXELS: int = 60_000_000
     ARTWORK_MAX_ASPECT: int = 4

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
+from blinker import Namespace
 from sqlalchemy import ForeignKey, Text, and_, inspect, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -21,6 +22,11 @@ from cocreate.core.db import UTCDateTime, now_utc
 from cocreate.core.enums import enum_column
 
 S = TypeVar("S", bound=StrEnum)
+
+#: Sent by `transition()` after each move, with the subject's class as sender and keywords
+#: `session`, `subject` and `record` (the audit row). Lets a domain react to another's moves
+#: (notifications on a design's approval) while dependencies still point inward.
+transitioned = Namespace().signal("cocreate.transitioned")
 
 
 class InvalidTransition(Exception):
@@ -140,4 +146,8 @@ def transition(
     obj.state = to
     session.add(row)
     session.flush()
+    # After the flush, so receivers see the new state and the audit row's id; they run in the
+    # caller's transaction, so what they write (notifications, mail rows) commits or rolls
+    # back with the move itself.
+    transitioned.send(type(obj), session=session, subject=obj, record=row)
     return row

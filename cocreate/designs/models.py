@@ -104,6 +104,10 @@ class Design(Base):
     __table_args__ = (
         CheckConstraint("vote_count >= 0", name="vote_count_positive"),
         CheckConstraint("score_sum >= 0", name="score_sum_positive"),
+        CheckConstraint("buy_intent_count >= 0", name="buy_intent_count_positive"),
+        CheckConstraint("comment_count >= 0", name="comment_count_positive"),
+        # "Top ranked" reads this index backwards: no sort of every design per request.
+        Index("ix_designs_rank", "rank_score", "vote_count", "id"),
         Index("ix_designs_state_voting_ends_at", "state", "voting_ends_at"),
         Index("ix_designs_state_published_at", "state", "published_at"),
         # Trigram index: lets PostgreSQL answer `search_text LIKE '%term%'` without reading
@@ -149,9 +153,17 @@ class Design(Base):
         ForeignKey("designs.id", ondelete="SET NULL"), unique=True
     )
 
-    #: Denormalised vote counters, updated atomically in SQL by the voting module.
+    #: Denormalised counters of counted votes, updated atomically in SQL by the voting module
+    #: (cocreate/voting/counters.py) in the vote's own transaction.
     vote_count: Mapped[int] = mapped_column(default=0)
     score_sum: Mapped[int] = mapped_column(default=0)
+    #: Counted votes with "I'd buy it" ticked (by size: voting's `design_intents`).
+    buy_intent_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The Bayesian average (C·m + score_sum) / (C + vote_count), stored so "Top ranked" is an
+    #: index scan. Kept by the voting module; 3.0 (the middle of the scale) until then.
+    rank_score: Mapped[float] = mapped_column(default=3.0, server_default="3.0")
+    #: Visible comments and replies, shown on gallery cards (kept by the voting module).
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     #: Folded designer name, title and tags, what the gallery search matches (see
     #: `search_document`). Kept current by `_refresh_search_text` at every flush.

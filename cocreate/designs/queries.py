@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, and_, cast, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from cocreate.core.inputs import fold
@@ -21,12 +21,6 @@ from cocreate.designs.models import PUBLIC_STATES, Design, DesignState, Tag, des
 PAGE_SIZE = 24
 #: Deeper pages are refused: nobody browses that far, and huge offsets only cost the database.
 MAX_PAGE = 1000
-#: Prior weight C of the Bayesian average (DESIGN.md "Votes and ranking").
-RANK_PRIOR_WEIGHT = 20
-#: The prior mean m when no vote exists yet anywhere: the middle of the 1–5 scale.
-NEUTRAL_MEAN = 3.0
-
-
 class GalleryView(StrEnum):
     VOTING = "voting"
     ENDING = "ending"
@@ -50,23 +44,6 @@ def _with_relations(query: Select[Design]) -> Select[Design]:
     return query.options(
         joinedload(Design.designer), selectinload(Design.tags), selectinload(Design.products)
     )
-
-
-def rank_expression(mean: float):  # type: ignore[no-untyped-def]
-    """(C·m + Σscores) / (C + n): few votes are pulled toward the mean of all designs."""
-    return (RANK_PRIOR_WEIGHT * mean + cast(Design.score_sum, Float)) / (
-        RANK_PRIOR_WEIGHT + Design.vote_count
-    )
-
-
-def mean_score(session: Session) -> float:
-    total, count = session.execute(
-        select(
-            func.coalesce(func.sum(Design.score_sum), 0),
-            func.coalesce(func.sum(Design.vote_count), 0),
-        ).where(Design.state.in_(PUBLIC_STATES))
-    ).one()
-    return float(total) / float(count) if count else NEUTRAL_MEAN
 
 
 #: Words of a search beyond this many are ignored: each one is another LIKE on every row.
@@ -127,11 +104,9 @@ def gallery(
         where, order = [Design.state.in_(PUBLIC_STATES)], newest
     elif view is GalleryView.TOP:
         where = [Design.state.in_(PUBLIC_STATES)]
-        order = (
-            rank_expression(mean_score(session)).desc(),
-            Design.vote_count.desc(),
-            Design.id.desc(),
-        )
+        # The stored Bayesian average (kept by the voting module): ix_designs_rank read
+        # backwards, no ranking computed per request.
+        order = (Design.rank_score.desc(), Design.vote_count.desc(), Design.id.desc())
     else:
         where, order = [Design.state == DesignState.ON_SALE], newest
     if tag:

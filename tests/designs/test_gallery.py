@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cocreate.core.db import now_utc
 from cocreate.designs import queries
 from cocreate.designs.models import DesignState
+from cocreate.voting.counters import refresh_ranking
 from tests.accounts.factories import UserFactory
 from tests.designs.factories import DesignFactory, TagFactory, VotingDesignFactory
 
@@ -58,6 +59,8 @@ def test_top_ranked_uses_bayesian_average(db_session: Session) -> None:
     VotingDesignFactory(title="Three fives", vote_count=3, score_sum=15)
     VotingDesignFactory(title="Crowd favourite", vote_count=400, score_sum=1840)
     VotingDesignFactory(title="Disliked", vote_count=50, score_sum=75)
+    # The ranks are stored by the voting module; its periodic refresh computes them here.
+    refresh_ranking(db_session, prior_weight=20, now=now_utc())
     page = queries.gallery(db_session, queries.GalleryView.TOP, now=now_utc())
     top = [d.title for d in page.items]
     assert top == ["Crowd favourite", "Three fives", "Disliked"]

@@ -1,0 +1,157 @@
+"""The design's vote counters and rank, changed only by SQL arithmetic in the vote's transaction.
+
+`UPDATE designs SET vote_count = vote_count + :d …` never reads a count into Python, so two
+votes committed at once both count (a read-modify-write would lose one). The rank is computed
+in the same statement from the old values plus the same deltas: in an UPDATE, every right-hand
+side reads the row as it was before the statement, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Float, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from cocreate.designs.models import PUBLIC_STATES, Design
+from cocreate.voting.models import DesignIntent, RankingStats, Vote
+
+#: The prior mean m before any vote exists: the middle of the 1–5 scale.
+NEUTRAL_MEAN = 3.0
+STATS_ID = 1
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one vote adds to its design's counters (zero for a discounted vote)."""
+
+    votes: int = 0
+    score: int = 0
+    buy: int = 0
+    #: (product, size) of the buy intent, or None.
+    intent: tuple[str, str] | None = None
+
+    def __neg__(self) -> Effect:
+        return Effect(-self.votes, -self.score, -self.buy, self.intent)
+
+
+NONE = Effect()
+
+
+def effect_of(vote: Vote) -> Effect:
+    if not vote.counted:
+        return NONE
+    intent = (vote.product, vote.size) if vote.buy else None
+    return Effect(1, vote.score, 1 if vote.buy else 0, intent)
+
+
+def _mean_subquery():  # type: ignore[no-untyped-def]
+    stored = select(RankingStats.mean).where(RankingStats.id == STATS_ID).scalar_subquery()
+    return func.coalesce(stored, NEUTRAL_MEAN)
+
+
+def rank_value(prior_weight: int, mean: float, score_sum: int, vote_count: int) -> float:
+    """(C·m + Σscores) / (C + n), in Python: what the SQL below stores, for pages and tests."""
+    return (prior_weight * mean + score_sum) / (prior_weight + vote_count)
+
+
+def _apply_totals(session: Session, design_id: int, delta: Effect, prior_weight: int) -> None:
+    if not (delta.votes or delta.score or delta.buy):
+        return
+    new_sum = cast(Design.score_sum + delta.score, Float)
+    new_count = Design.vote_count + delta.votes
+    session.execute(
+        update(Design)
+        .where(Design.id == design_id)
+        .values(
+            vote_count=Design.vote_count + delta.votes,
+            score_sum=Design.score_sum + delta.score,
+            buy_intent_count=Design.buy_intent_count + delta.buy,
+            rank_score=(literal(prior_weight) * _mean_subquery() + new_sum)
+            / (literal(prior_weight) + new_count),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _apply_intent(session: Session, design_id: int, product: str, size: str, delta: int) -> None:
+    if not delta:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(DesignIntent).values(
+        design_id=design_id, product=product, size=size, count=max(delta, 0)
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["design_id", "product", "size"],
+        set_={"count": DesignIntent.count + delta},
+    )
+    session.execute(statement)
+
+
+def apply(
+    session: Session, design_id: int, before: Effect, after: Effect, *, prior_weight: int
+) -> None:
+    """Move the design's counters from `before` to `after` (a new vote: before=NONE; a
+    discount: after=NONE). Flushes nothing of the ORM; the caller's transaction commits."""
+    _apply_totals(
+        session,
+        design_id,
+        Effect(after.votes - before.votes, after.score - before.score, after.buy - before.buy),
+        prior_weight,
+    )
+    if before.intent == after.intent:
+        if before.intent is not None:
+            _apply_intent(session, design_id, *before.intent, after.buy - before.buy)
+        return
+    if before.intent is not None:
+        _apply_intent(session, design_id, *before.intent, -before.buy)
+    if after.intent is not None:
+        _apply_intent(session, design_id, *after.intent, after.buy)
+
+
+def refresh_ranking(session: Session, *, prior_weight: int, now: datetime) -> float:
+    """Recompute the mean score m over public designs, store it, and re-rank every design
+    whose rank it changes. A periodic job, not a per-request cost."""
+    total, count = session.execute(
+        select(
+            func.coalesce(func.sum(Design.score_sum), 0),
+            func.coalesce(func.sum(Design.vote_count), 0),
+        ).where(Design.state.in_(PUBLIC_STATES))
+    ).one()
+    mean = float(total) / float(count) if count else NEUTRAL_MEAN
+    stats = session.get(RankingStats, STATS_ID, with_for_update=True)
+    if stats is None:
+        session.add(RankingStats(id=STATS_ID, mean=mean, refreshed_at=now))
+    else:
+        stats.mean, stats.refreshed_at = mean, now
+    session.flush()
+    new_rank = (literal(prior_weight * mean) + cast(Design.score_sum, Float)) / (
+        literal(prior_weight) + Design.vote_count
+    )
+    session.execute(
+        update(Design)
+        .where(Design.rank_score != new_rank)
+        .values(rank_score=new_rank)
+        .execution_options(synchronize_session=False)
+    )
+    return mean
+
+
+def stored_mean(session: Session) -> float:
+    mean = session.scalar(select(RankingStats.mean).where(RankingStats.id == STATS_ID))
+    return NEUTRAL_MEAN if mean is None else float(mean)
+
+
+__all__ = [
+    "NONE",
+    "Effect",
+    "apply",
+    "effect_of",
+    "rank_value",
+    "refresh_ranking",
+    "stored_mean",
+]
