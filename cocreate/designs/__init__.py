@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     # Imported here, not at the top: importing `cocreate.designs.models` must stay cheap and
     # must not pull in the views.
     from cocreate.core import media, storage_gc
-    from cocreate.designs import artwork_errors, lifecycle, services
+    from cocreate.designs import artwork_errors, lifecycle, page_sections, services
     from cocreate.designs.cli import designs_cli
     from cocreate.designs.media_access import design_file_access
     from cocreate.designs.models import Design, Mockup
@@ -33,5 +33,6 @@ def init_app(app: Flask) -> None:
         product_label=services.product_label,
         print_size_check=artwork_errors.print_size_check,
         DesignState=lifecycle.DesignState,
+        design_section=page_sections.render,
     )
     app.cli.add_command(designs_cli)
