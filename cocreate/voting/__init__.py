@@ -24,8 +24,12 @@ def init_notifications(app: Flask) -> None:
     from cocreate.core import db
     from cocreate.core.lifecycle import transitioned
     from cocreate.designs.models import Design
-    from cocreate.voting import follows, notifications, notify_inbox
-    from cocreate.voting import notify_models  # noqa: F401  (tables known to the metadata)
+    from cocreate.voting import (
+        follows,
+        notifications,
+        notify_inbox,
+        notify_models,  # noqa: F401  (tables known to the metadata)
+    )
     from cocreate.voting.notify_views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)

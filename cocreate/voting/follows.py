@@ -31,7 +31,7 @@ def follow(session: Session, follower: User, designer: User, *, now: datetime) -
     values = {"follower_id": follower.id, "designer_id": designer.id, "created_at": now}
     result = session.execute(_insert_ignoring_duplicates(session).values(**values))
     session.flush()
-    return bool(result.rowcount)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _insert_ignoring_duplicates(session: Session) -> Any:
@@ -65,9 +65,12 @@ def is_following(session: Session, follower_id: int, designer_id: int) -> bool:
 
 
 def follower_count(session: Session, designer_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Follow).where(Follow.designer_id == designer_id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Follow).where(Follow.designer_id == designer_id)
+        )
+        or 0
+    )
 
 
 def followed_designers(session: Session, follower_id: int) -> list[User]:
@@ -80,4 +83,3 @@ def followed_designers(session: Session, follower_id: int) -> list[User]:
             .order_by(User.display_name, User.id)
         )
     )
-

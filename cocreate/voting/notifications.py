@@ -255,7 +255,7 @@ def _email_recipients(
         .limit(FAN_OUT_BATCH)
     )
     last = 0
-    while batch := list(session.execute(query.where(User.id > last))):
+    while batch := list[Row[Any]](session.execute(query.where(User.id > last))):
         yield batch
         last = batch[-1].id
 

@@ -135,7 +135,11 @@ def describe(item: Item) -> str:
     if item.kind is K.DESIGN_VOTING_OPEN:
         return _("Your design “%(title)s” is open to votes.", title=title)
     if item.kind is K.VOTING_CLOSED:
-        return _("Voting on your design “%(title)s” has closed: %(results)s.", title=title, results=results_text(item.results))
+        return _(
+            "Voting on your design “%(title)s” has closed: %(results)s.",
+            title=title,
+            results=results_text(item.results),
+        )
     if item.kind is K.DESIGN_APPROVED:
         return _("Your design “%(title)s” was approved for production.", title=title)
     if item.kind is K.DESIGN_DECLINED:
