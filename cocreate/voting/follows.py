@@ -29,9 +29,10 @@ def follow(session: Session, follower: User, designer: User, *, now: datetime) -
     if not designer.is_active:
         raise CannotFollow(_("This member cannot be followed."))
     values = {"follower_id": follower.id, "designer_id": designer.id, "created_at": now}
-    result = session.execute(_insert_ignoring_duplicates(session).values(**values))
-    session.flush()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    stmt = _insert_ignoring_duplicates(session).values(**values).returning(Follow.follower_id)
+    # RETURNING rather than rowcount: an insert the conflict skipped returns no row, on both
+    # databases (rowcount is not reliable for ORM-enabled inserts).
+    return session.execute(stmt).first() is not None
 
 
 def _insert_ignoring_duplicates(session: Session) -> Any:

@@ -205,14 +205,13 @@ def notify(session: Session, recipient: User, event: Event, *, now: datetime) ->
     return row
 
 
-def tell_followers(session: Session, design: Design, *, now: datetime) -> int:
+def tell_followers(session: Session, design: Design, *, now: datetime) -> None:
     """Tell every active follower of the designer that `design` opened to votes.
 
     The in-app rows are one INSERT … SELECT, however many followers there are. The emails are
     still one outbox row per follower (each in its reader's language, with their name), made
     in batches of FAN_OUT_BATCH with one multi-row INSERT each: thousands of followers mean
     thousands of outbox rows for delivery to work through, but no per-follower round trip.
-    Returns how many followers were told in-app.
     """
     kind = K.FOLLOWED_DESIGNER_NEW_DESIGN
     table = Notification.__table__
@@ -227,7 +226,7 @@ def tell_followers(session: Session, design: Design, *, now: datetime) -> int:
         .join(User, User.id == Follow.follower_id)
         .where(Follow.designer_id == design.designer_id, User.is_active_account.is_(True))
     )
-    result = session.execute(
+    session.execute(
         insert(Notification).from_select(
             ["recipient_id", "kind", "design_id", "actor_id", "created_at"], rows
         )
@@ -236,7 +235,6 @@ def tell_followers(session: Session, design: Design, *, now: datetime) -> int:
     context = _mail_context(Event(kind, design, designer.id), actor_name=designer.display_name)
     for batch in _email_recipients(session, design.designer_id, kind):
         _queue_emails(session, kind, batch, context, now=now)
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _email_recipients(

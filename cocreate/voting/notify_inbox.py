@@ -115,14 +115,13 @@ def open_notification(
     return note
 
 
-def mark_all_read(session: Session, user_id: int, *, now: datetime) -> int:
-    """Mark every unread notification of the member read; how many were unread."""
-    result = session.execute(
+def mark_all_read(session: Session, user_id: int, *, now: datetime) -> None:
+    """Mark every unread notification of the member read."""
+    session.execute(
         update(Notification)
         .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
         .values(read_at=now)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def describe(item: Item) -> str:

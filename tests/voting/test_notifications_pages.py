@@ -200,7 +200,8 @@ def test_preferences_page_saves_choices(
     page = client.get("/notifications/settings").get_data(as_text=True)
     assert page.count('type="checkbox"') == 9
     assert page.count("checked") == 9
-    assert 'href="/notifications/settings"' in client.get("/notifications").get_data(as_text=True)
+    for linking in ("/notifications", "/settings"):
+        assert 'href="/notifications/settings"' in client.get(linking).get_data(as_text=True)
     # Every box but "someone comments on one of my designs" and the followed designers'.
     ticked = {
         kind.value: "y"
