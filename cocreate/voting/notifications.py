@@ -144,7 +144,12 @@ def designer_kind(from_state: DesignState, to_state: DesignState) -> Notificatio
 
 
 def on_design_transition(
-    sender: type[Design], *, session: Session, subject: Design, record: DesignTransition
+    sender: type[Design],
+    *,
+    session: Session,
+    subject: Design,
+    record: DesignTransition,
+    **_more: object,
 ) -> None:
     """Receiver of core's `transitioned` signal for designs (connected in voting's init_app)."""
     kind = designer_kind(record.from_state, record.to_state)
