@@ -5,5 +5,13 @@ from cocreate.core import outbox as outbox_models
 from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
 from cocreate.voting import models as voting_models
+from cocreate.voting import notify_models as voting_notify_models
 
-__all__ = ["Base", "accounts_models", "designs_models", "outbox_models", "voting_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "designs_models",
+    "outbox_models",
+    "voting_models",
+    "voting_notify_models",
+]

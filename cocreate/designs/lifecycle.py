@@ -1,8 +1,8 @@
 """A design's life: the allowed transitions and one function per transition.
 
 Every change goes through core's `transition()` (row lock, state re-read, table check, audit
-row); the owner/staff checks stay here, in each service. Notifications go through the caller's
-transaction (sent after commit).
+row); the owner/staff checks stay here, in each service. Nobody is told from here: core's
+`transitioned` signal reaches the voting domain's notifications, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from cocreate.accounts.models import User
 from cocreate.config import settings
 from cocreate.core.clock import clock
 from cocreate.core.lifecycle import InvalidTransition, NotAllowed, TransitionTable, transition
-from cocreate.core.mail import public_url, send_mail
 from cocreate.designs.models import Design, DesignState, DesignTransition
 
 __all__ = [
@@ -127,9 +126,16 @@ def _reason(reason: str) -> str:
 
 def _open_voting(session: Session, design: Design, actor: User | None) -> None:
     now = clock().now()
-    _move(session, design, S.VOTING, actor, at=now)
+    # The window is set before the move, so what reacts to it (the designer's email naming the
+    # end of the vote) sees it; a refused move puts the old values back.
+    before = design.published_at, design.voting_ends_at
     design.published_at = now
     design.voting_ends_at = now + timedelta(days=settings().VOTING_DAYS)
+    try:
+        _move(session, design, S.VOTING, actor, at=now)
+    except InvalidTransition:
+        design.published_at, design.voting_ends_at = before
+        raise
 
 
 def submit(session: Session, design: Design, actor: User) -> None:
@@ -141,7 +147,6 @@ def submit(session: Session, design: Design, actor: User) -> None:
         _move(session, design, S.SUBMITTED, actor)
     else:
         _open_voting(session, design, actor)
-        _notify(session, design, "design_voting_open")
     design.submitted_at = clock().now()
 
 
@@ -160,7 +165,6 @@ def accept_screening(session: Session, design: Design, actor: User) -> None:
     if design.state is not S.SUBMITTED:
         raise InvalidTransition(_("Only submitted designs can be opened to voting."))
     _open_voting(session, design, actor)
-    _notify(session, design, "design_voting_open")
 
 
 def reject_screening(session: Session, design: Design, actor: User, reason: str) -> None:
@@ -168,14 +172,12 @@ def reject_screening(session: Session, design: Design, actor: User, reason: str)
     if design.state is not S.SUBMITTED:
         raise InvalidTransition(_("Only submitted designs can be rejected at screening."))
     _move(session, design, S.REJECTED, actor, _reason(reason))
-    _notify(session, design, "design_rejected")
 
 
 def remove(session: Session, design: Design, actor: User, reason: str) -> None:
     """Any state → removed, by staff, with a reason; its votes stop counting."""
     _staff(actor)
     _move(session, design, S.REMOVED, actor, _reason(reason))
-    _notify(session, design, "design_removed")
 
 
 def close_voting(session: Session, design: Design, *, at: datetime | None = None) -> None:
@@ -220,18 +222,6 @@ def voting_ended(design: Design, now: datetime | None = None) -> bool:
     """True once the window is over, even before the close job has run."""
     ends = design.voting_ends_at
     return ends is not None and ends <= (now or clock().now())
-
-
-def _notify(session: Session, design: Design, template: str) -> None:
-    designer = session.get_one(User, design.designer_id)
-    send_mail(
-        template,
-        to=designer.email,
-        locale=designer.locale,
-        user=designer,
-        design=design,
-        link=public_url("designs.detail", design_id=design.id),
-    )
 
 
 def state_label(state: DesignState) -> str:

@@ -8,3 +8,63 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     # Imported here, not at the top: importing the models must not pull in the views.
     from cocreate.voting import models  # noqa: F401  (tables known to the metadata)
+
+    init_notifications(app)
+
+
+# Following and notifications -----------------------------------------------------------------
+
+
+def init_notifications(app: Flask) -> None:
+    from flask import g
+    from flask_login import current_user
+    from markupsafe import Markup
+
+    from cocreate.accounts.models import User
+    from cocreate.core import db
+    from cocreate.core.lifecycle import transitioned
+    from cocreate.designs.models import Design
+    from cocreate.voting import (
+        follows,
+        notifications,
+        notify_inbox,
+        notify_models,  # noqa: F401  (tables known to the metadata)
+    )
+    from cocreate.voting.notify_views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
+    # The signal is process-wide and blinker keeps one connection per (receiver, sender): an
+    # app made again (tests make one per test) connects the same function, a no-op.
+    transitioned.connect(notifications.on_design_transition, sender=Design)
+
+    def unread_notifications() -> int:
+        """The nav badge: one indexed COUNT per page for a logged-in member, none otherwise.
+        A function, not a value, so emails and pages without the nav never query."""
+        if not current_user.is_authenticated:
+            return 0
+        if "unread_notifications" not in g:
+            g.unread_notifications = notify_inbox.unread_count(db.session(), current_user.id)
+        count: int = g.unread_notifications
+        return count
+
+    @app.context_processor
+    def notification_context() -> dict[str, object]:
+        return {"unread_notifications": unread_notifications}
+
+    def follow_panel(profile: User) -> Markup:
+        """The follower count and the follow button on a designer's profile (site's page)."""
+        from flask import render_template
+
+        session = db.session()
+        following = current_user.is_authenticated and follows.is_following(
+            session, current_user.id, profile.id
+        )
+        html = render_template(
+            "voting/notifications_follow.html",
+            profile=profile,
+            followers=follows.follower_count(session, profile.id),
+            following=following,
+        )
+        return Markup(html)  # noqa: S704  (a rendered, autoescaped template)
+
+    app.jinja_env.globals.update(follow_panel=follow_panel)
