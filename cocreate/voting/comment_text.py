@@ -36,9 +36,7 @@ def clean_body(text: str) -> str:
     ends of lines, at most one blank line in a row, and nothing blank around it."""
     text = clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
     text = "".join(
-        " " if ch == "\t" else ch
-        for ch in text
-        if ch in "\n\t" or unicodedata.category(ch) != "Cc"
+        " " if ch == "\t" else ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc"
     )
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return _EXTRA_BREAKS.sub("\n\n", text).strip()
@@ -46,15 +44,15 @@ def clean_body(text: str) -> str:
 
 def _trim(url: str) -> str:
     """The address without the sentence's punctuation after it."""
-    while url:
-        last = url[-1]
-        if last in _TRAILING:
-            url = url[:-1]
-        elif last in _PAIRS and url.count(last) > url.count(_PAIRS[last]):
-            url = url[:-1]
-        else:
-            break
+    while url and (url[-1] in _TRAILING or _unopened(url)):
+        url = url[:-1]
     return url
+
+
+def _unopened(url: str) -> bool:
+    """Ends with a closing bracket the address did not open: the sentence's, not the URL's."""
+    last = url[-1]
+    return last in _PAIRS and url.count(last) > url.count(_PAIRS[last])
 
 
 def _has_host(url: str) -> bool:
@@ -64,11 +62,12 @@ def _has_host(url: str) -> bool:
         return False
 
 
+_ANCHOR = Markup('<a href="{0}" rel="{1}" target="_blank">{0}</a>')
+
+
 def _link(url: str) -> Markup:
-    address = escape(url)
-    return Markup(
-        f'<a href="{address}" rel="{LINK_REL}" target="_blank">{address}</a>'  # noqa: S704
-    )
+    # Markup.format escapes its arguments: quotes and ampersands in the address too.
+    return _ANCHOR.format(url, LINK_REL)
 
 
 def _line(text: str) -> Markup:

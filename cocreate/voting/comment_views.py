@@ -15,6 +15,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -88,7 +89,7 @@ def _design_page(design_id: int, status: int, message: str | None = None) -> Res
     if message:
         flash(message, "error")
     view = current_app.view_functions["designs.detail"]
-    response = current_app.make_response(view(design_id=design_id))
+    response = make_response(view(design_id=design_id))
     response.status_code = status
     return response
 

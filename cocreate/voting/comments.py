@@ -186,9 +186,7 @@ def report(
         raise CommentRefused(_("This comment is already hidden by our team."), CONFLICT)
     note = clean_body(note)
     if len(note) > MAX_REASON:
-        raise CommentRefused(
-            _("A note holds at most %(max)d characters.", max=MAX_REASON), INVALID
-        )
+        raise CommentRefused(_("A note holds at most %(max)d characters.", max=MAX_REASON), INVALID)
     already = _("You have already reported this comment; our team will look at it.")
     reported = exists().where(
         CommentReport.comment_id == comment.id, CommentReport.reporter_id == reporter.id

@@ -94,7 +94,11 @@ def test_a_reply_goes_under_its_comment_and_notifies_with_the_right_ids(
     ]
     # A reply to that reply stays one level deep, under the same comment.
     assert client.post(f"/comments/{reply.id}/replies", data={"body": "Yes."}).status_code == 302
-    assert _rows(db_session) == [(None, "Which font?"), (top.id, "Futura, I think."), (top.id, "Yes.")]
+    assert _rows(db_session) == [
+        (None, "Which font?"),
+        (top.id, "Futura, I think."),
+        (top.id, "Yes."),
+    ]
     assert notified.calls[1]["reply_to_author_id"] == member.id
     page = client.get(f"/designs/{design.id}").get_data(as_text=True)
     replies = page[page.index('class="comment-replies"') :]
@@ -136,7 +140,9 @@ def test_a_refused_reply_reopens_its_own_box(
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert '<details class="reply-box" open>' in page
-    assert page.index(f'id="reply-{second.id}-body"') > page.index('<details class="reply-box" open>')
+    assert page.index(f'id="reply-{second.id}-body"') > page.index(
+        '<details class="reply-box" open>'
+    )
     assert f'id="reply-{first.id}-body" name="body" required maxlength="2000">' in page
     assert "y" * 2001 in page
     assert len(_rows(db_session)) == 2
@@ -146,7 +152,9 @@ def test_2000_characters_are_accepted(
     client: FlaskClient, db_session: Session, member: Any
 ) -> None:
     design = VotingDesignFactory()
-    assert client.post(f"/designs/{design.id}/comments", data={"body": "z" * 2000}).status_code == 302
+    assert (
+        client.post(f"/designs/{design.id}/comments", data={"body": "z" * 2000}).status_code == 302
+    )
     assert _rows(db_session) == [(None, "z" * 2000)]
 
 
@@ -284,7 +292,9 @@ def test_the_author_edits_within_15_minutes(
     client: FlaskClient, db_session: Session, member: Any, clock: TestClock
 ) -> None:
     design = VotingDesignFactory()
-    comment = CommentFactory(design=design, author=member, body="Nice colurs", created_at=TEST_START)
+    comment = CommentFactory(
+        design=design, author=member, body="Nice colurs", created_at=TEST_START
+    )
     clock.advance(timedelta(minutes=14, seconds=59))
     page = client.get(f"/designs/{design.id}").get_data(as_text=True)
     assert f'<a href="/comments/{comment.id}/edit">Edit</a>' in page
@@ -366,7 +376,9 @@ def test_a_member_reports_a_comment_once(
         as_text=True
     )
     reports = db_session.scalars(select(CommentReport)).all()
-    assert [(r.reporter_id, r.reason.value, r.note) for r in reports] == [(member.id, "spam", "Ads.")]
+    assert [(r.reporter_id, r.reason.value, r.note) for r in reports] == [
+        (member.id, "spam", "Ads.")
+    ]
 
 
 def test_reporting_ones_own_comment_is_403(

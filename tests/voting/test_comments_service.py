@@ -365,7 +365,9 @@ def test_a_hidden_comment_takes_no_report(db_session: Session) -> None:
 
 def test_a_report_note_holds_500_characters(db_session: Session) -> None:
     comment = _post(db_session, VotingDesignFactory(), UserFactory())
-    comments.report(db_session, comment, UserFactory(), ReportReason.OTHER, "n" * 500, now=TEST_START)
+    comments.report(
+        db_session, comment, UserFactory(), ReportReason.OTHER, "n" * 500, now=TEST_START
+    )
     with pytest.raises(CommentRefused) as refused:
         comments.report(
             db_session, comment, UserFactory(), ReportReason.OTHER, "n" * 501, now=TEST_START
