@@ -148,13 +148,9 @@ def edit(comment_id: int) -> ResponseReturnValue:
     if comment.author_id != current_user.id:
         abort(403)
     minutes = settings().COMMENT_EDIT_MINUTES
-    if not comments.can_edit(comment, current_user, now=clock().now(), edit_minutes=minutes):
-        message = _(
-            "Comments can be edited for %(minutes)d minutes after posting; "
-            "this one can no longer be changed.",
-            minutes=minutes,
-        )
-        return _design_page(design.id, comments.CONFLICT, message)
+    refusal = comments.edit_refusal(comment, current_user, now=clock().now(), edit_minutes=minutes)
+    if refusal is not None:
+        return _design_page(design.id, refusal.status, refusal.message)
     if request.method == "GET":
         return _edit_page(comment, CommentForm(data={"body": comment.body}))
     form = CommentForm()
@@ -167,10 +163,10 @@ def edit(comment_id: int) -> ResponseReturnValue:
             now=clock().now(),
             edit_minutes=minutes,
         )
-    except comments.CommentRefused as refusal:
-        if refusal.status != comments.INVALID:
-            return _design_page(design.id, refusal.status, refusal.message)
-        form.body.errors = [refusal.message]
+    except comments.CommentRefused as error:
+        if error.status != comments.INVALID:
+            return _design_page(design.id, error.status, error.message)
+        form.body.errors = [error.message]
         return _edit_page(comment, form)
     flash(_("Your comment is updated."), "success")
     return _to_comment(comment)

@@ -131,14 +131,30 @@ def edit_deadline(comment: Comment, edit_minutes: int) -> datetime:
     return comment.created_at + timedelta(minutes=edit_minutes)
 
 
+def edit_refusal(
+    comment: Comment, user: User | None, *, now: datetime, edit_minutes: int
+) -> CommentRefused | None:
+    """Why `user` may not edit `comment` at `now`, or None if they may: only its author,
+    before the deadline (at the deadline itself it is too late), and not once hidden."""
+    if user is None or user.id != comment.author_id:
+        return CommentRefused(_("Only its author can edit a comment."), FORBIDDEN)
+    if comment.hidden:
+        return CommentRefused(_("This comment was hidden by our team."), CONFLICT)
+    if not now < edit_deadline(comment, edit_minutes):
+        return CommentRefused(
+            _(
+                "Comments can be edited for %(minutes)d minutes after posting; "
+                "this one can no longer be changed.",
+                minutes=edit_minutes,
+            ),
+            CONFLICT,
+        )
+    return None
+
+
 def can_edit(comment: Comment, user: User | None, *, now: datetime, edit_minutes: int) -> bool:
-    """Its author, before the deadline (at the deadline itself it is too late), unhidden."""
-    return (
-        user is not None
-        and user.id == comment.author_id
-        and not comment.hidden
-        and now < edit_deadline(comment, edit_minutes)
-    )
+    """Whether the page offers `user` the edit link."""
+    return edit_refusal(comment, user, now=now, edit_minutes=edit_minutes) is None
 
 
 def edit(
@@ -150,19 +166,9 @@ def edit(
     now: datetime,
     edit_minutes: int,
 ) -> None:
-    if editor.id != comment.author_id:
-        raise CommentRefused(_("Only its author can edit a comment."), FORBIDDEN)
-    if comment.hidden:
-        raise CommentRefused(_("This comment was hidden by our team."), CONFLICT)
-    if not now < edit_deadline(comment, edit_minutes):
-        raise CommentRefused(
-            _(
-                "Comments can be edited for %(minutes)d minutes after posting; "
-                "this one can no longer be changed.",
-                minutes=edit_minutes,
-            ),
-            CONFLICT,
-        )
+    refusal = edit_refusal(comment, editor, now=now, edit_minutes=edit_minutes)
+    if refusal is not None:
+        raise refusal
     body = _checked_body(text)
     if body != comment.body:
         comment.body = body

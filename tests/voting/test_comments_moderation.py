@@ -137,6 +137,10 @@ def test_what_members_visitors_and_the_author_see_of_a_hidden_comment(
     assert "Hidden by our team; only you and our team see it. The reason:" in page
     assert "Insults." in page
     assert f"/staff/comments/{hidden.id}/restore" not in page
+    assert f"/comments/{hidden.id}/edit" not in page  # still within 15 minutes, but hidden
+    edit = client.get(f"/comments/{hidden.id}/edit")
+    assert edit.status_code == 409
+    assert "This comment was hidden by our team." in edit.get_data(as_text=True)
     response = client.post(f"/comments/{hidden.id}/replies", data={"body": "Sorry"})
     assert response.status_code == 409
     assert "This comment was hidden by our team and takes no replies." in response.get_data(
