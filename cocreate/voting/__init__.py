@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from cocreate.voting import models  # noqa: F401  (tables known to the metadata)
 
     init_notifications(app)
+    _init_comments(app)
 
 
 # Following and notifications -----------------------------------------------------------------
@@ -68,3 +69,18 @@ def init_notifications(app: Flask) -> None:
         return Markup(html)  # noqa: S704  (a rendered, autoescaped template)
 
     app.jinja_env.globals.update(follow_panel=follow_panel)
+
+
+
+# --- Critique comments ---------------------------------------------------------------------------
+
+
+def _init_comments(app: Flask) -> None:
+    from cocreate.designs import page_sections
+    from cocreate.voting import comment_models  # noqa: F401  (tables known to the metadata)
+    from cocreate.voting.comment_text import render_body
+    from cocreate.voting.comment_views import bp, render_discussion
+
+    app.register_blueprint(bp)
+    page_sections.register(app, "discussion", render_discussion)
+    app.jinja_env.filters["comment_html"] = render_body

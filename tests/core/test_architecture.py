@@ -77,6 +77,7 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
     assert sorted(app.blueprints) == [
         "accounts",
         "admin",
+        "comments",
         "core",
         "design_staff",
         "designs",
