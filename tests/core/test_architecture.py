@@ -81,6 +81,7 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "design_staff",
         "designs",
         "media",
+        "production",
         "site",
     ]
 
