@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
@@ -109,6 +110,12 @@ def mark_in_stock(session: Session, run: ProductionRun, actor: User) -> RunTrans
     a design already on sale is simply restocked)."""
     _staff(actor)
     design = session.get_one(Design, run.design_id)
+    # The design's row lock first, then the run's (in transition()): every arrival of one
+    # design's runs takes them in this order, so two runs arriving at once queue up instead of
+    # deadlocking (each one's new variants hold a key-share lock on the design, which the other
+    # one's move to on-sale would wait for).
+    session.execute(select(Design.id).where(Design.id == design.id).with_for_update())
+    session.refresh(design, attribute_names=["state"])
     if design.state not in STOCKABLE_DESIGN_STATES:
         raise InvalidTransition(
             _(

@@ -4,17 +4,18 @@ runs list, a run's page with its moves, and its print pack download."""
 from __future__ import annotations
 
 import tempfile
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -261,20 +262,35 @@ def cancel(run_id: int) -> ResponseReturnValue:
 def print_pack(run_id: int) -> ResponseReturnValue:
     run = _run(run_id)
     storage = current_app.extensions["cocreate.storage"]
-    # A temporary file, not memory: the print master alone may be a hundred megabytes. It is
-    # deleted when closed, which send_file does once the response is sent.
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
+    # A temporary file, not memory: the print master alone may be a hundred megabytes.
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _stream once sent
     try:
         printpack.write_print_pack(out, run, storage, at=clock().now())
     except FileNotFoundError:
         out.close()
         message = _("A file of this design is missing from storage: the pack cannot be made.")
         return _refused_run(run_id, message)
+    except BaseException:
+        out.close()
+        raise
+    size = out.tell()
     out.seek(0)
-    return send_file(
-        out,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=printpack.file_name(run),
-        max_age=0,
-    )
+    response = Response(_stream(out), mimetype="application/zip")
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = f"attachment; filename={printpack.file_name(run)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+#: Bytes sent at a time from the pack's temporary file.
+CHUNK = 1024 * 1024
+
+
+def _stream(out: IO[bytes]) -> Iterator[bytes]:
+    # The file closes (and so disappears) when the last chunk is sent, or when the server
+    # closes the response early (a dropped download raises GeneratorExit here).
+    try:
+        while chunk := out.read(CHUNK):
+            yield chunk
+    finally:
+        out.close()
