@@ -109,6 +109,9 @@ def mark_in_stock(session: Session, run: ProductionRun, actor: User) -> RunTrans
     on a first run) and puts the design on sale (from approved, or from retired for a reprint;
     a design already on sale is simply restocked)."""
     _staff(actor)
+    if not TRANSITIONS.allows(run.state, R.IN_STOCK):
+        # The run's own state speaks first (checked again under the lock by transition()).
+        raise InvalidTransition(_refused(R.IN_STOCK)(run.state))
     design = session.get_one(Design, run.design_id)
     # The design's row lock first, then the run's (in transition()): every arrival of one
     # design's runs takes them in this order, so two runs arriving at once queue up instead of

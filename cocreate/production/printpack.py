@@ -144,7 +144,7 @@ def spec_sheet(run: ProductionRun, *, compress: bool = True) -> bytes:
     sheet.fact(
         _("Print master"),
         _(
-            "%(width)d × %(height)d px, that is %(size)s at %(dpi)d dpi",
+            "%(width)d×%(height)d px, that is %(size)s at %(dpi)d dpi",
             width=design.width,
             height=design.height,
             size=print_size(design.width, design.height),

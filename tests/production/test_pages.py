@@ -31,7 +31,8 @@ def staff(db_session: Session, auth: Any) -> Any:
 
 
 def _text(response: Any) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+    # Only ASCII white space: the no-break spaces of French typography are part of the text.
+    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def test_every_production_route_refuses_members(
@@ -407,3 +408,21 @@ def test_runs_list_filters_by_state(client: FlaskClient, db_session: Session, st
 
 def test_staff_desk_links_to_the_runs(client: FlaskClient, staff: Any) -> None:
     assert 'href="/staff/production/runs"' in client.get("/staff/").get_data(as_text=True)
+
+
+def test_pages_speak_french_to_french_staff(
+    client: FlaskClient, auth: Any, db_session: Session
+) -> None:
+    StaffFactory(email="stan@example.test", locale="fr")
+    auth.login("stan@example.test")
+    run = RunFactory(design=DesignFactory(title="Dune"))
+    text = _text(client.get(f"/staff/production/runs/{run.id}"))
+    assert f"Tirage {run.id}\u00a0: «\u00a0Dune\u00a0»" in text
+    assert "Marquer comme en impression" in text
+    assert "25,00\u00a0€" in text
+    refused = client.post(f"/staff/production/runs/{run.id}/in-stock")
+    assert refused.status_code == 409
+    assert (
+        "Statut de ce tirage\u00a0: planifié. Il ne peut donc pas passer à «\u00a0en stock\u00a0»."
+        in _text(refused)
+    )

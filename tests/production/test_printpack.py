@@ -123,7 +123,7 @@ def test_the_spec_sheet_says_what_the_print_partner_needs(app: Flask, db_session
         "Inès Moreau",
         f"{run.id}, planned",
         # 3000 / 300 × 2.54 = 25.4; 4200 / 300 × 2.54 = 35.56 → 35.6
-        "3000 × 4200 px, that is 25.4 × 35.6 cm at 300 dpi",
+        "3000×4200 px, that is 25.4 × 35.6 cm at 300 dpi",
         "Water-based inks",
         "T-shirt: 14 units at €25.00",
         "Print area",
