@@ -51,8 +51,12 @@ def _design(design_id: int) -> Design:
 
 
 def _refused_design(design_id: int, message: str, status: int = CONFLICT) -> ResponseReturnValue:
-    """The design cannot be planned or declined (still voting, declined…): say so, with a way
-    back to its page."""
+    """The design cannot be planned or declined (still voting, declined…): say so. Following
+    a link (GET) leads back to the design's page with the message; a submitted form gets a
+    409 page with a way back."""
+    if request.method == "GET":
+        flash(message, "error")
+        return redirect(url_for("designs.detail", design_id=design_id))
     db.rollback()
     return failed_page(
         "production/refused.html", status=status, message=message, design=_design(design_id)

@@ -212,18 +212,22 @@ def test_the_largest_quantity_is_accepted(
     assert db_session.scalars(select(ProductionRun)).one().total_quantity == 10012
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
+MESSAGE_VOTING = "Voting on this design is still open: it can be approved once voting closes."
+
+
 def test_approving_a_design_still_in_voting_is_refused_with_a_message(
-    client: FlaskClient, db_session: Session, staff: Any, method: str
+    client: FlaskClient, db_session: Session, staff: Any
 ) -> None:
     design = DesignFactory(state=D.VOTING, title="Still Open")
-    response = client.open(
-        f"/staff/production/designs/{design.id}/plan", method=method, data=_form()
-    )
+    url = f"/staff/production/designs/{design.id}/plan"
+    response = client.post(url, data=_form())
     assert response.status_code == 409
-    assert "Voting on this design is still open: it can be approved once voting closes." in _text(
-        response
-    )
+    assert MESSAGE_VOTING in _text(response)
+    # A link followed (a stale page): back to the design, with the message.
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/designs/{design.id}"
+    assert MESSAGE_VOTING in _text(client.get(response.headers["Location"]))
     db_session.refresh(design)
     assert design.state is D.VOTING
     assert db_session.scalars(select(ProductionRun)).all() == []
