@@ -40,7 +40,8 @@ def _plan(
     session: Session, rng: random.Random, design: Design, staff: User, at: datetime
 ) -> ProductionRun:
     """A run of `design` as staff would plan it: the suggestion, with a part of each size
-    moved to a second garment colour for variety."""
+    moved to a second garment colour for variety. The demo designs are already in their
+    final state (approved, on sale…), so the run is planned as a reprint would be."""
     plan = services.suggested_plan(session, design, settings())
     for product in services.grid_for(design):
         if len(product.colours) < 2:
@@ -51,7 +52,7 @@ def _plan(
             plan.quantities[(product.spec.key, first, size)] -= moved
             plan.quantities[(product.spec.key, second, size)] += moved
     plan.note = rng.choice(NOTES)
-    run = services.create_run(session, design, staff, plan, settings())
+    run = services.plan_reprint(session, design, staff, plan, settings())
     run.created_at = at
     return run
 

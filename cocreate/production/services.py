@@ -164,14 +164,21 @@ def _lock(session: Session, design: Design) -> None:
 
 
 def create_run(
-    session: Session, design: Design, actor: User, plan: Plan, config: Config
+    session: Session, design: Design, actor: User, plan: Plan, config: Config, *, approve: bool
 ) -> ProductionRun:
-    """A planned run of `design`. A closed design is approved with it (closed → approved); one
-    approved, on sale or retired gets a reprint run and keeps its state until the stock
-    arrives. Refuses a design in any other state (still voting, declined…) with a message."""
+    """A planned run of `design`. With `approve`, a closed design is approved with it (closed →
+    approved); without, a design approved, on sale or retired gets a reprint run and keeps its
+    state until the stock arrives. Refuses a design in any other state (still voting,
+    declined…) with a message.
+
+    `approve` is what the person asked for, checked against the state under the lock: of two
+    staff members approving one design at once, the second is refused instead of planning a
+    reprint nobody asked for."""
     if not actor.is_staff:
         raise NotAllowed
     _lock(session, design)
+    if can_plan(design) and approve != (design.state is DesignState.CLOSED):
+        raise InvalidTransition(design_lifecycle.refused_message(design.state))
     if not can_plan(design):
         raise InvalidTransition(
             _(
@@ -203,6 +210,20 @@ def create_run(
     session.add(run)
     session.flush()
     return run
+
+
+def approve(
+    session: Session, design: Design, actor: User, plan: Plan, config: Config
+) -> ProductionRun:
+    """Closed → approved, with its first run (the review queue calls this)."""
+    return create_run(session, design, actor, plan, config, approve=True)
+
+
+def plan_reprint(
+    session: Session, design: Design, actor: User, plan: Plan, config: Config
+) -> ProductionRun:
+    """A new run of a design already approved, on sale or retired (reprint requests)."""
+    return create_run(session, design, actor, plan, config, approve=False)
 
 
 def decline(session: Session, design: Design, actor: User, reason: str) -> None:

@@ -98,12 +98,16 @@ def plan(design_id: int) -> ResponseReturnValue:
     suggested = services.suggested_plan(session, design, config, grid)
     if request.method == "GET":
         return _plan_page(design, PlanForm.from_plan(grid, suggested))
-    approving = design.state is DesignState.CLOSED
+    # What the page the form came from offered: approving, or a reprint. A page left open
+    # while someone else approved the design must not plan a reprint by surprise.
+    approving = request.form.get("approve") == "1"
     form = PlanForm.from_request(grid, request.form, config, suggested.intent)
     if not form.valid:
         return _plan_page(design, form, form.messages[0])
     try:
-        run = services.create_run(session, design, current_user, form.plan(config.CURRENCY), config)
+        run = services.create_run(
+            session, design, current_user, form.plan(config.CURRENCY), config, approve=approving
+        )
     except InvalidTransition as error:
         # The design moved on meanwhile (declined, removed, another approval).
         return _refused_design(design_id, str(error))

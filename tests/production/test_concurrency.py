@@ -1,4 +1,5 @@
-"""Real races on PostgreSQL: two staff members mark one run in stock at the same moment."""
+"""Real races on PostgreSQL: one run marked in stock twice at once, two runs of one design
+arriving at once, and two staff approving one design at once."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from cocreate.accounts.models import User
+from cocreate.config import settings
 from cocreate.core import db
+from cocreate.core.money import Money
 from cocreate.designs.models import Design, DesignState, DesignTransition
-from cocreate.production import lifecycle
+from cocreate.production import lifecycle, services
 from cocreate.production.models import ProductionRun, RunState, RunTransition, Variant
 from tests.accounts.factories import StaffFactory
 from tests.concurrency import TIMEOUT, Concurrent
@@ -108,3 +111,55 @@ def test_two_runs_of_one_design_arrive_at_once(concurrent: Concurrent) -> None:
         assert [(m.from_state, m.to_state) for m in moves] == [
             (DesignState.APPROVED, DesignState.ON_SALE)
         ]
+
+
+def test_two_staff_approve_one_design_at_once(concurrent: Concurrent) -> None:
+    """Both opened the approve page of the closed design; the first approval holds the design's
+    row lock, the second waits, re-reads (approved) and is refused: one run, one move."""
+    with concurrent.setup():
+        design_id = DesignFactory(state=DesignState.CLOSED).id
+        staff_ids = [StaffFactory().id, StaffFactory().id]
+    both_loaded = threading.Barrier(2, timeout=TIMEOUT)
+    first_moved = threading.Event()
+    first_may_commit = threading.Event()
+
+    def staff_member(number: int) -> str:
+        session = concurrent.session()
+        with concurrent.request(session):
+            design = session.get_one(Design, design_id)
+            staff = session.get_one(User, staff_ids[number])
+            plan = services.Plan(
+                quantities={("tee", "white", "M"): 10 + number},
+                prices={"tee": Money(2500, "EUR")},
+            )
+            both_loaded.wait()
+            if number == 1:
+                assert first_moved.wait(TIMEOUT)
+            try:
+                services.approve(session, design, staff, plan, settings(concurrent.app))
+            except lifecycle.InvalidTransition as error:
+                db.rollback()
+                return str(error)
+            if number == 0:
+                first_moved.set()
+                assert first_may_commit.wait(TIMEOUT)
+            db.commit()
+            return "approved"
+
+    first = concurrent.start(lambda: staff_member(0))
+    second = concurrent.start(lambda: staff_member(1))
+    assert first_moved.wait(TIMEOUT)
+    concurrent.wait_until_blocked(1)
+    first_may_commit.set()
+    concurrent.join()
+
+    assert first.error is None and second.error is None, (first.error, second.error)
+    assert (first.result, second.result) == (
+        "approved",
+        "This design is approved for production, so this cannot be done any more.",
+    )
+    with concurrent.session() as check:
+        runs = check.scalars(select(ProductionRun)).all()
+        assert [(r.created_by_id, r.lines[0].quantity) for r in runs] == [(staff_ids[0], 10)]
+        moves = check.scalars(select(DesignTransition)).all()
+        assert [(m.actor_id, m.to_state) for m in moves] == [(staff_ids[0], DesignState.APPROVED)]

@@ -92,7 +92,13 @@ def _form(**changes: str) -> dict[str, str]:
         for s in ("XS", "S", "M", "L", "XL", "XXL")
     }
     data.update(
-        {"qty:tee:white:M": "15", "qty:tee:white:L": "12", "price:tee": "25.00", "note": ""}
+        {
+            "qty:tee:white:M": "15",
+            "qty:tee:white:L": "12",
+            "price:tee": "25.00",
+            "note": "",
+            "approve": "1",
+        }
     )
     data.update(changes)
     return data
@@ -233,6 +239,18 @@ def test_approving_a_design_still_in_voting_is_refused_with_a_message(
     assert db_session.scalars(select(ProductionRun)).all() == []
 
 
+def test_an_approve_page_left_open_after_someone_approved_is_refused(
+    client: FlaskClient, db_session: Session, staff: Any
+) -> None:
+    design = DesignFactory(state=D.APPROVED, title="Taken")
+    response = client.post(f"/staff/production/designs/{design.id}/plan", data=_form())
+    assert response.status_code == 409
+    assert "This design is approved for production, so this cannot be done any more." in _text(
+        response
+    )
+    assert db_session.scalars(select(ProductionRun)).all() == []
+
+
 def test_planning_a_reprint_of_a_design_on_sale(
     client: FlaskClient, db_session: Session, staff: Any
 ) -> None:
@@ -243,7 +261,8 @@ def test_planning_a_reprint_of_a_design_on_sale(
     # No intent: 24 along the size curve, all white.
     html = page.get_data(as_text=True)
     assert 'id="qty:tee:white:M" name="qty:tee:white:M" value="7"' in html
-    response = client.post(f"/staff/production/designs/{design.id}/plan", data=_form())
+    assert 'name="approve" value="0"' in html
+    response = client.post(f"/staff/production/designs/{design.id}/plan", data=_form(approve="0"))
     assert response.status_code == 302
     db_session.refresh(design)
     assert design.state is D.ON_SALE

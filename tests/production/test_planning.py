@@ -111,7 +111,7 @@ def test_approving_a_closed_design_plans_a_run(
     design = DesignFactory(state=D.CLOSED)
     staff = StaffFactory()
     plan = _plan(**{"tee__white__M": 10, "tee__black__L": 4})
-    run = services.create_run(db_session, design, staff, plan, settings(app))
+    run = services.approve(db_session, design, staff, plan, settings(app))
     assert design.state is D.APPROVED
     moves = db_session.scalars(select(DesignTransition)).all()
     assert [(m.from_state, m.to_state, m.actor_id) for m in moves] == [
@@ -161,9 +161,7 @@ def test_a_design_not_closed_nor_produced_cannot_have_a_run(
 ) -> None:
     design = DesignFactory(state=state)
     with pytest.raises(InvalidTransition) as refused:
-        services.create_run(
-            db_session, design, StaffFactory(), _plan(tee__white__M=5), settings(app)
-        )
+        services.approve(db_session, design, StaffFactory(), _plan(tee__white__M=5), settings(app))
     assert str(refused.value) == message
     assert design.state is state
     assert db_session.scalars(select(ProductionRun)).all() == []
@@ -175,7 +173,7 @@ def test_a_reprint_run_leaves_the_design_state_alone(
     app: Flask, db_session: Session, state: DesignState
 ) -> None:
     design = DesignFactory(state=state)
-    run = services.create_run(
+    run = services.plan_reprint(
         db_session, design, StaffFactory(), _plan(tee__white__M=5), settings(app)
     )
     assert design.state is state
@@ -184,12 +182,30 @@ def test_a_reprint_run_leaves_the_design_state_alone(
 
 
 @pytest.mark.usefixtures("request_ctx")
+def test_approving_a_design_approved_meanwhile_is_refused(app: Flask, db_session: Session) -> None:
+    """Someone else approved it first: no second run planned as a reprint by surprise."""
+    design = DesignFactory(state=D.APPROVED)
+    with pytest.raises(InvalidTransition) as refused:
+        services.approve(db_session, design, StaffFactory(), _plan(tee__white__M=5), settings(app))
+    assert str(refused.value) == (
+        "This design is approved for production, so this cannot be done any more."
+    )
+    with pytest.raises(InvalidTransition):
+        services.plan_reprint(
+            db_session,
+            DesignFactory(state=D.CLOSED),
+            StaffFactory(),
+            _plan(tee__white__M=5),
+            settings(app),
+        )
+    assert db_session.scalars(select(ProductionRun)).all() == []
+
+
+@pytest.mark.usefixtures("request_ctx")
 def test_members_cannot_plan_runs(app: Flask, db_session: Session) -> None:
     design = DesignFactory(state=D.CLOSED)
     with pytest.raises(NotAllowed):
-        services.create_run(
-            db_session, design, UserFactory(), _plan(tee__white__M=5), settings(app)
-        )
+        services.approve(db_session, design, UserFactory(), _plan(tee__white__M=5), settings(app))
     assert design.state is D.CLOSED
 
 
@@ -211,7 +227,7 @@ def test_plans_the_rules_refuse(
 ) -> None:
     design = DesignFactory(state=D.CLOSED)
     with pytest.raises(services.PlanError) as refused:
-        services.create_run(db_session, design, StaffFactory(), plan, settings(app))
+        services.approve(db_session, design, StaffFactory(), plan, settings(app))
     assert message in refused.value.messages
     assert design.state is D.CLOSED
 
@@ -232,7 +248,7 @@ def test_prices_must_be_positive_in_the_shop_currency(
     plan = _plan(tee__white__M=1)
     plan.prices = {"tee": price} if price is not None else {}
     with pytest.raises(services.PlanError) as refused:
-        services.create_run(
+        services.approve(
             db_session, DesignFactory(state=D.CLOSED), StaffFactory(), plan, settings(app)
         )
     assert refused.value.messages == [message]
@@ -242,7 +258,7 @@ def test_prices_must_be_positive_in_the_shop_currency(
 def test_the_largest_price_and_quantity_pass(app: Flask, db_session: Session) -> None:
     plan = _plan(tee__white__M=10000)
     plan.prices = {"tee": Money(1_000_000, "EUR")}
-    run = services.create_run(
+    run = services.approve(
         db_session, DesignFactory(state=D.CLOSED), StaffFactory(), plan, settings(app)
     )
     assert run.total_quantity == 10000
