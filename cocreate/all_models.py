@@ -4,6 +4,7 @@ from cocreate.accounts import models as accounts_models
 from cocreate.core import outbox as outbox_models
 from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
+from cocreate.production import models as production_models
 from cocreate.voting import comment_models as voting_comment_models
 from cocreate.voting import models as voting_models
 from cocreate.voting import notify_models as voting_notify_models
@@ -13,6 +14,7 @@ __all__ = [
     "accounts_models",
     "designs_models",
     "outbox_models",
+    "production_models",
     "voting_comment_models",
     "voting_models",
     "voting_notify_models",

@@ -308,6 +308,22 @@ class Config:
     #: product missing here uses the catalogue's value.
     PRODUCT_MIN_LONG_SIDE: dict[str, int] = field(default_factory=dict)
     PRODUCT_PRICES: dict[str, int] = field(default_factory=dict)
+    #: Production runs (DESIGN.md "Production runs"). Suggested quantity of a product in a
+    #: size = ceil(counted "I'd buy it" votes for it × this factor): not every voter who says so
+    #: buys, but non-voters do, and a print partner's reorder costs more than a spare shirt.
+    PRODUCTION_CONVERSION_FACTOR: Decimal = Decimal("1.5")
+    #: Smallest run worth printing, in units per product key (a print partner's minimum order);
+    #: suggestions are raised to it. A product missing here has no minimum.
+    PRODUCTION_MIN_RUN: dict[str, int] = field(
+        default_factory=lambda: {"tee": 24, "poster": 10, "tote": 20}
+    )
+    #: Relative weights of sizes for a minimum-run top-up when a product has no buy intent at
+    #: all (a common retail curve for tees); a size missing here weighs 1.
+    PRODUCTION_SIZE_CURVE: dict[str, int] = field(
+        default_factory=lambda: {"XS": 1, "S": 3, "M": 6, "L": 6, "XL": 3, "XXL": 1}
+    )
+    #: Largest quantity staff may enter for one variant of a run (a typo guard).
+    PRODUCTION_MAX_QUANTITY: int = 10_000
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7
@@ -372,6 +388,14 @@ class Config:
             problems.append("DEFAULT_LOCALE must be one of LOCALES")
         if len(self.CURRENCY) != 3 or not self.CURRENCY.isupper():
             problems.append("CURRENCY must be an ISO 4217 code such as EUR")
+        if self.PRODUCTION_CONVERSION_FACTOR <= 0:
+            problems.append("PRODUCTION_CONVERSION_FACTOR must be above 0")
+        if any(n < 0 for n in self.PRODUCTION_MIN_RUN.values()):
+            problems.append("PRODUCTION_MIN_RUN values cannot be negative")
+        if any(w < 0 for w in self.PRODUCTION_SIZE_CURVE.values()):
+            problems.append("PRODUCTION_SIZE_CURVE weights cannot be negative")
+        if self.PRODUCTION_MAX_QUANTITY < 1:
+            problems.append("PRODUCTION_MAX_QUANTITY must be at least 1")
         if self.production:
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 problems.append("production needs a random SECRET_KEY of 32+ characters")

@@ -13,6 +13,7 @@ from cocreate.accounts import passwords
 from cocreate.accounts.models import Role, User
 from cocreate.core.db import now_utc
 from cocreate.demo.designs import seed_designs
+from cocreate.demo.production import seed_production
 
 DEMO_PASSWORD = "cocreate-demo-2026"  # noqa: S105 - printed for newcomers, demo only
 DEMO_LOGINS: list[tuple[str, str]] = [
@@ -176,5 +177,7 @@ def seed_all(
 ) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     people = seed_accounts(session, rng)
-    seed_designs(session, rng, people["designers"], people["staff"][1], designs, progress)
+    staff = people["staff"][1]
+    made = seed_designs(session, rng, people["designers"], staff, designs, progress)
+    seed_production(session, rng, made, staff)
     return DEMO_LOGINS

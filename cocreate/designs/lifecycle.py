@@ -28,8 +28,11 @@ __all__ = [
     "InvalidTransition",
     "NotAllowed",
     "accept_screening",
+    "approve",
     "close_voting",
+    "decline",
     "find_revision",
+    "put_on_sale",
     "refused_message",
     "reject_screening",
     "remove",
@@ -52,7 +55,8 @@ TRANSITIONS: TransitionTable[DesignState] = TransitionTable(
         S.CLOSED: {S.APPROVED, S.DECLINED, S.REMOVED},
         S.APPROVED: {S.ON_SALE, S.REMOVED},
         S.ON_SALE: {S.RETIRED, S.REMOVED},
-        S.RETIRED: {S.REMOVED},
+        # A reprint brings a retired design back on sale.
+        S.RETIRED: {S.ON_SALE, S.REMOVED},
         S.REJECTED: {S.REMOVED},
         S.DECLINED: {S.REMOVED},
         S.WITHDRAWN: {S.REMOVED},
@@ -172,6 +176,43 @@ def reject_screening(session: Session, design: Design, actor: User, reason: str)
     if design.state is not S.SUBMITTED:
         raise InvalidTransition(_("Only submitted designs can be rejected at screening."))
     _move(session, design, S.REJECTED, actor, _reason(reason))
+
+
+def approve(session: Session, design: Design, actor: User) -> None:
+    """Closed → approved for production, by staff (production creates the run in the same
+    transaction). The designer is told by whoever listens to `transitioned`."""
+    _staff(actor)
+    if design.state is not S.CLOSED:
+        raise InvalidTransition(_("Only a design whose voting has closed can be approved."))
+    _move(session, design, S.APPROVED, actor)
+
+
+def decline(session: Session, design: Design, actor: User, reason: str) -> None:
+    """Closed → declined, by staff, with a reason the designer reads on the design's page."""
+    _staff(actor)
+    if design.state is not S.CLOSED:
+        raise InvalidTransition(_("Only a design whose voting has closed can be declined."))
+    _move(session, design, S.DECLINED, actor, _reason(reason))
+
+
+#: States a design goes on sale from when a production run of it reaches stock.
+SALEABLE_FROM = frozenset({S.APPROVED, S.RETIRED})
+
+
+def put_on_sale(session: Session, design: Design, actor: User) -> bool:
+    """Approved (a first run) or retired (a reprint) → on sale, by staff, when a run's stock
+    arrives. A design already on sale stays as it is; returns whether it moved."""
+    _staff(actor)
+    # Lock and re-read first: two runs of one design arriving at once both find it on sale
+    # after the first one's move, and the second restocks without a (refused) second move.
+    session.execute(select(Design.id).where(Design.id == design.id).with_for_update())
+    session.refresh(design, attribute_names=["state"])
+    if design.state is S.ON_SALE:
+        return False
+    if design.state not in SALEABLE_FROM:
+        raise InvalidTransition(refused_message(design.state))
+    _move(session, design, S.ON_SALE, actor)
+    return True
 
 
 def remove(session: Session, design: Design, actor: User, reason: str) -> None:

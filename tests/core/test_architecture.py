@@ -83,6 +83,7 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "designs",
         "media",
         "notifications",
+        "production",
         "site",
     ]
 

@@ -33,7 +33,7 @@ closed       .      .      .      .      x      x      .      .      .      .   
 approved     .      .      .      .      .      .      x      .      .      .      x
 declined     .      .      .      .      .      .      .      .      .      .      x
 on_sale      .      .      .      .      .      .      .      x      .      .      x
-retired      .      .      .      .      .      .      .      .      .      .      x
+retired      .      .      .      .      .      .      x      .      .      .      x
 rejected     .      .      .      .      .      .      .      .      .      .      x
 withdrawn    .      .      .      .      .      .      .      .      .      .      x
 removed      .      .      .      .      .      .      .      .      .      .      .
