@@ -56,8 +56,11 @@ class CheckoutStarted:
 
 @dataclass(frozen=True)
 class RefundStarted:
-    #: The provider's refund id; the refund is recorded as done when the provider confirms it.
+    #: The provider's refund id.
     reference: str
+    #: True when the provider settled it at once (the demo gateway): the shop records it done
+    #: now. False (Stripe): it is recorded done when the provider's webhook confirms it.
+    confirmed: bool = False
 
 
 class PaymentGateway(Protocol):
