@@ -4,6 +4,14 @@ from cocreate.accounts import models as accounts_models
 from cocreate.core import outbox as outbox_models
 from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
+from cocreate.voting import flag_models as voting_flag_models
 from cocreate.voting import models as voting_models
 
-__all__ = ["Base", "accounts_models", "designs_models", "outbox_models", "voting_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "designs_models",
+    "outbox_models",
+    "voting_flag_models",
+    "voting_models",
+]

@@ -82,6 +82,7 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "designs",
         "media",
         "site",
+        "vote_staff",
     ]
 
 
