@@ -28,17 +28,6 @@ SINGLE = VoteSignal.SINGLE_DESIGNER
 FIVES = VoteSignal.FIVE_STAR_BURST
 
 
-def test_thresholds_are_the_documented_ones() -> None:
-    assert integrity.SHARED_ADDRESS_ACCOUNTS == 5
-    assert integrity.SHARED_ADDRESS_WINDOW == timedelta(hours=24)
-    assert integrity.NEW_ACCOUNT_VOTES == 5
-    assert integrity.NEW_ACCOUNT_WINDOW == timedelta(hours=1)
-    assert integrity.NEW_ACCOUNT_AGE == timedelta(hours=48)
-    assert integrity.SINGLE_DESIGNER_VOTES == 5
-    assert integrity.FIVE_STAR_VOTES == 6
-    assert integrity.FIVE_STAR_WINDOW == timedelta(minutes=10)
-
-
 # Many accounts from one address ----------------------------------------------------------
 
 
