@@ -1,10 +1,15 @@
 """Vote integrity: fraud signals on each vote, flags for staff, discounting and restoring.
 
 `assess()` runs after every new or changed vote, inside the vote's transaction, so it must stay
-cheap: each signal reads a short time window through an index (the design's recent votes, the
-address's recent votes) or the voter's own counted votes, never the whole table. A signal that
-fires flags every counted vote of the pattern, not only the last one: the first four accounts
-of a five-account address are as suspect as the fifth, and staff judge them together.
+cheap: each signal reads at most SCAN_LIMIT of the most recent votes of a short time window
+through an index (the design's recent votes, the address's recent votes), or the voter's own
+counted votes; never the whole table.
+
+Only the assessed vote is flagged, with how many accounts or votes made the pattern. Flagging
+the earlier votes of the pattern too would write flags for votes other transactions are
+assessing at the same moment: those transactions would wait on each other's flags while
+holding their designs' counter rows, which is a deadlock. The first votes of a pattern stay
+unflagged; the flag says how big the pattern was, and every later vote of it is flagged.
 
 A flag is only a question for staff. Counters change when staff discount a vote
 (`discount_vote`) or restore it (`restore_vote`), through the same SQL arithmetic as a vote.
@@ -12,14 +17,10 @@ A flag is only a question for staff. Counters change when staff discount a vote
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
@@ -36,6 +37,7 @@ __all__ = [
     "NEW_ACCOUNT_AGE",
     "NEW_ACCOUNT_VOTES",
     "NEW_ACCOUNT_WINDOW",
+    "SCAN_LIMIT",
     "SHARED_ADDRESS_ACCOUNTS",
     "SHARED_ADDRESS_WINDOW",
     "SINGLE_DESIGNER_VOTES",
@@ -72,14 +74,17 @@ FIVE_STAR_WINDOW = timedelta(minutes=10)
 
 #: How far back the design's recent votes are read: the wider of its two windows.
 DESIGN_LOOKBACK = max(NEW_ACCOUNT_WINDOW, FIVE_STAR_WINDOW)
+#: At most this many of a window's most recent votes are read, so a busy design or address
+#: costs each vote the same. A pattern is then counted among its latest 100 votes: five new
+#: accounts hidden among hundreds of votes an hour are no burst for that design anyway.
+SCAN_LIMIT = 100
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A signal that fired: the counted votes of the pattern, and the facts staff are shown."""
+    """A signal the vote matched, and the facts staff are shown."""
 
     signal: VoteSignal
-    vote_ids: list[int]
     count: int
     window: timedelta = timedelta(0)
 
@@ -94,53 +99,61 @@ def assess(session: Session, vote: Vote, *, now: datetime) -> None:
         *_design_bursts(session, vote, now),
         _single_designer(session, vote),
     ]
-    for finding in findings:
-        if finding is not None:
-            _flag(session, finding, now)
+    fired = [finding for finding in findings if finding is not None]
+    if fired:
+        _flag(session, vote, fired, now)
 
 
 def _shared_address(session: Session, vote: Vote, now: datetime) -> Finding | None:
     if not vote.ip_hash:
         return None  # no address known (a vote made outside a request)
-    rows = session.execute(
-        select(Vote.id, Vote.voter_id, Vote.counted).where(
-            Vote.ip_hash == vote.ip_hash, Vote.updated_at >= now - SHARED_ADDRESS_WINDOW
-        )
+    voters = session.scalars(
+        select(Vote.voter_id)
+        .where(Vote.ip_hash == vote.ip_hash, Vote.updated_at >= now - SHARED_ADDRESS_WINDOW)
+        .order_by(Vote.updated_at.desc())
+        .limit(SCAN_LIMIT)
     ).all()
-    accounts = len({row.voter_id for row in rows})
+    accounts = len(set(voters))
     if accounts < SHARED_ADDRESS_ACCOUNTS:
         return None
-    ids = [row.id for row in rows if row.counted]
-    return Finding(VoteSignal.SHARED_ADDRESS, ids, accounts, SHARED_ADDRESS_WINDOW)
+    return Finding(VoteSignal.SHARED_ADDRESS, accounts, SHARED_ADDRESS_WINDOW)
 
 
 def _design_bursts(session: Session, vote: Vote, now: datetime) -> list[Finding | None]:
-    """New-account and 5-star bursts both read the design's recent votes: one query."""
+    """New-account and 5-star bursts both read the design's recent votes: one query. The
+    vote is flagged only if it is itself part of the burst (one vote per voter and design,
+    so its voter stands for it)."""
     rows = session.execute(
-        select(Vote.id, Vote.counted, Vote.score, Vote.updated_at, User.created_at)
+        select(Vote.voter_id, Vote.score, Vote.updated_at, User.created_at)
         .join(User, User.id == Vote.voter_id)
         .where(Vote.design_id == vote.design_id, Vote.updated_at >= now - DESIGN_LOOKBACK)
+        .order_by(Vote.updated_at.desc())
+        .limit(SCAN_LIMIT)
     ).all()
     # Account age is measured at the assessment: within the hour's window the difference
     # from measuring it at each vote is at most that hour.
-    new_accounts = [
-        row
+    new_accounts = {
+        row.voter_id
         for row in rows
         if row.updated_at >= now - NEW_ACCOUNT_WINDOW and row.created_at >= now - NEW_ACCOUNT_AGE
-    ]
-    fives = [row for row in rows if row.updated_at >= now - FIVE_STAR_WINDOW and row.score == 5]
+    }
+    fives = {
+        row.voter_id for row in rows if row.updated_at >= now - FIVE_STAR_WINDOW and row.score == 5
+    }
     return [
-        _burst(VoteSignal.NEW_ACCOUNT_BURST, new_accounts, NEW_ACCOUNT_VOTES, NEW_ACCOUNT_WINDOW),
-        _burst(VoteSignal.FIVE_STAR_BURST, fives, FIVE_STAR_VOTES, FIVE_STAR_WINDOW),
+        _burst(
+            vote, VoteSignal.NEW_ACCOUNT_BURST, new_accounts, NEW_ACCOUNT_VOTES, NEW_ACCOUNT_WINDOW
+        ),
+        _burst(vote, VoteSignal.FIVE_STAR_BURST, fives, FIVE_STAR_VOTES, FIVE_STAR_WINDOW),
     ]
 
 
 def _burst(
-    signal: VoteSignal, rows: Sequence[Any], threshold: int, window: timedelta
+    vote: Vote, signal: VoteSignal, voters: set[int], threshold: int, window: timedelta
 ) -> Finding | None:
-    if len(rows) < threshold:
+    if len(voters) < threshold or vote.voter_id not in voters:
         return None
-    return Finding(signal, [row.id for row in rows if row.counted], len(rows), window)
+    return Finding(signal, len(voters), window)
 
 
 def _single_designer(session: Session, vote: Vote) -> Finding | None:
@@ -150,35 +163,30 @@ def _single_designer(session: Session, vote: Vote) -> Finding | None:
     # Most voters vote for several designers: one other designer found ends the check early.
     if session.scalar(counted.where(Design.designer_id != designer).limit(1)) is not None:
         return None
-    ids = list(session.scalars(counted))
-    if len(ids) < SINGLE_DESIGNER_VOTES:
+    votes = session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+    if votes < SINGLE_DESIGNER_VOTES:
         return None
-    return Finding(VoteSignal.SINGLE_DESIGNER, ids, len(ids))
+    return Finding(VoteSignal.SINGLE_DESIGNER, votes)
 
 
-def _flag(session: Session, finding: Finding, now: datetime) -> None:
-    if not finding.vote_ids:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    window_minutes = int(finding.window.total_seconds()) // 60
-    rows = [
-        {
-            "vote_id": vote_id,
-            "signal": finding.signal,
-            "count": finding.count,
-            "window_minutes": window_minutes,
-            "created_at": now,
-            "state": FlagState.OPEN,
-        }
-        # Sorted: two transactions flagging overlapping votes take their locks in one order.
-        for vote_id in sorted(finding.vote_ids)
-    ]
-    # A vote already flagged for this signal keeps its flag (open, or as staff resolved it);
-    # DO NOTHING also settles two votes of one pattern assessed at once.
-    session.execute(
-        insert(VoteFlag).values(rows).on_conflict_do_nothing(index_elements=["vote_id", "signal"])
-    )
+def _flag(session: Session, vote: Vote, findings: list[Finding], now: datetime) -> None:
+    # A vote already flagged for a signal keeps that flag, open or as staff resolved it: a
+    # changed vote assessed again adds nothing. Only this vote's own transaction flags it (the
+    # vote service holds its row), so no other transaction races for these rows.
+    known = set(session.scalars(select(VoteFlag.signal).where(VoteFlag.vote_id == vote.id)))
+    for finding in findings:
+        if finding.signal not in known:
+            session.add(
+                VoteFlag(
+                    vote_id=vote.id,
+                    signal=finding.signal,
+                    count=finding.count,
+                    window_minutes=finding.window // timedelta(minutes=1),
+                    created_at=now,
+                    state=FlagState.OPEN,
+                )
+            )
+    session.flush()
 
 
 def _staff(actor: User) -> None:
