@@ -158,10 +158,9 @@ def _burst(
 
 def _single_designer(session: Session, vote: Vote) -> Finding | None:
     designer = select(Design.designer_id).where(Design.id == vote.design_id).scalar_subquery()
-    counted = select(Vote.id).join(Design, Design.id == Vote.design_id)
-    counted = counted.where(Vote.voter_id == vote.voter_id, Vote.counted)
+    counted = select(Vote.id).join(Design).where(Vote.voter_id == vote.voter_id, Vote.counted)
     # Most voters vote for several designers: one other designer found ends the check early.
-    if session.scalar(counted.where(Design.designer_id != designer).limit(1)) is not None:
+    if session.scalar(select(counted.where(Design.designer_id != designer).exists())):
         return None
     votes = session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
     if votes < SINGLE_DESIGNER_VOTES:
@@ -183,7 +182,6 @@ def _flag(session: Session, vote: Vote, findings: list[Finding], now: datetime) 
                     count=finding.count,
                     window_minutes=finding.window // timedelta(minutes=1),
                     created_at=now,
-                    state=FlagState.OPEN,
                 )
             )
     session.flush()
@@ -196,9 +194,14 @@ def _staff(actor: User) -> None:
 
 def _lock(session: Session, vote: Vote) -> None:
     # Of two staff deciding at once (or staff and the voter changing the vote), the second
-    # waits here and then reads what the first committed.
-    session.execute(select(Vote.id).where(Vote.id == vote.id).with_for_update())
-    session.refresh(vote)
+    # waits here and then reads what the first committed (populate_existing overwrites what
+    # this session held).
+    session.execute(
+        select(Vote)
+        .where(Vote.id == vote.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def _resolve(session: Session, vote: Vote, state: FlagState, staff: User, now: datetime) -> int:
@@ -207,7 +210,6 @@ def _resolve(session: Session, vote: Vote, state: FlagState, staff: User, now: d
         update(VoteFlag)
         .where(VoteFlag.vote_id == vote.id, VoteFlag.state != state)
         .values(state=state, resolved_by_id=staff.id, resolved_at=now)
-        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -3,6 +3,7 @@ that vote, a repeat changes nothing, each decision leaves an audit row, and only
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from cocreate.accounts.models import User
 from cocreate.core.lifecycle import NotAllowed
+from cocreate.designs.models import Design
 from cocreate.voting import counters, integrity
 from cocreate.voting.flag_models import FlagState, ModerationAction, VoteFlag, VoteModeration
 from cocreate.voting.models import Vote, VoteSignal
@@ -44,8 +47,16 @@ def _flag_states(
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
+@dataclass(frozen=True)
+class Scene:
+    design: Design
+    honest: Vote
+    suspect: Vote
+    staff: User
+
+
 @pytest.fixture
-def scene(db_session: Session, request_ctx: None) -> dict[str, object]:
+def scene(db_session: Session, request_ctx: None) -> Scene:
     """A design with a counted 4 and, from one shared address with four other accounts'
     votes elsewhere, a 5 with "I'd buy it" in M: that 5 carries a shared-address flag."""
     target = design()
@@ -55,24 +66,24 @@ def scene(db_session: Session, request_ctx: None) -> dict[str, object]:
     suspect = cast(db_session, target, member(), 5, ip_hash=ADDRESS, size="M")
     # A sixth account from that address, on another design: flagged too.
     cast(db_session, design(), member(), 3, ip_hash=ADDRESS)
-    return {"design": target, "honest": honest, "suspect": suspect, "staff": member(role="staff")}
+    return Scene(target, honest, suspect, member(role="staff"))
 
 
-def test_scene_before_any_decision(db_session: Session, scene: dict) -> None:  # type: ignore[type-arg]
+def test_scene_before_any_decision(db_session: Session, scene: Scene) -> None:
     # (20·3 + 9) / (20 + 2) = 69 / 22
-    assert totals(db_session, scene["design"]) == (2, 9, 1, 3.136364)
-    assert intents(db_session, scene["design"]) == {("tee", "M"): 1}
-    assert _flag_states(db_session, scene["suspect"]) == [(SHARED, FlagState.OPEN, None, None)]
-    assert _flag_states(db_session, scene["honest"]) == []
+    assert totals(db_session, scene.design) == (2, 9, 1, 3.136364)
+    assert intents(db_session, scene.design) == {("tee", "M"): 1}
+    assert _flag_states(db_session, scene.suspect) == [(SHARED, FlagState.OPEN, None, None)]
+    assert _flag_states(db_session, scene.honest) == []
 
 
-def test_discount_takes_exactly_that_vote_out(db_session: Session, scene: dict) -> None:  # type: ignore[type-arg]
-    suspect, staff = scene["suspect"], scene["staff"]
+def test_discount_takes_exactly_that_vote_out(db_session: Session, scene: Scene) -> None:
+    suspect, staff = scene.suspect, scene.staff
     done = integrity.discount_vote(db_session, suspect, staff, VoteSignal.FIVE_STAR_BURST, LATER)
     assert done is ModerationAction.DISCOUNT
     # (20·3 + 4) / (20 + 1) = 64 / 21
-    assert totals(db_session, scene["design"]) == (1, 4, 0, 3.047619)
-    assert intents(db_session, scene["design"]) == {("tee", "M"): 0}
+    assert totals(db_session, scene.design) == (1, 4, 0, 3.047619)
+    assert intents(db_session, scene.design) == {("tee", "M"): 0}
     db_session.expire_all()
     stored = db_session.get_one(Vote, suspect.id)
     assert (stored.counted, stored.discount_category) == (False, VoteSignal.FIVE_STAR_BURST)
@@ -83,14 +94,14 @@ def test_discount_takes_exactly_that_vote_out(db_session: Session, scene: dict) 
     ]
 
 
-def test_discounting_again_changes_nothing(db_session: Session, scene: dict) -> None:  # type: ignore[type-arg]
-    suspect, staff = scene["suspect"], scene["staff"]
+def test_discounting_again_changes_nothing(db_session: Session, scene: Scene) -> None:
+    suspect, staff = scene.suspect, scene.staff
     integrity.discount_vote(db_session, suspect, staff, SHARED, LATER)
     again = integrity.discount_vote(
         db_session, suspect, member(role="admin"), VoteSignal.OTHER, LATER + timedelta(hours=1)
     )
     assert again is None
-    assert totals(db_session, scene["design"]) == (1, 4, 0, 3.047619)
+    assert totals(db_session, scene.design) == (1, 4, 0, 3.047619)
     db_session.expire_all()
     stored = db_session.get_one(Vote, suspect.id)
     assert (stored.discount_category, stored.discounted_at) == (SHARED, LATER)
@@ -99,15 +110,15 @@ def test_discounting_again_changes_nothing(db_session: Session, scene: dict) -> 
     assert len(_audit(db_session)) == 1
 
 
-def test_restore_brings_the_vote_back(db_session: Session, scene: dict) -> None:  # type: ignore[type-arg]
-    suspect, staff = scene["suspect"], scene["staff"]
+def test_restore_brings_the_vote_back(db_session: Session, scene: Scene) -> None:
+    suspect, staff = scene.suspect, scene.staff
     integrity.discount_vote(db_session, suspect, staff, SHARED, LATER)
     other_staff = member(role="staff")
     restored_at = LATER + timedelta(hours=1)
     done = integrity.restore_vote(db_session, suspect, other_staff, restored_at)
     assert done is ModerationAction.RESTORE
-    assert totals(db_session, scene["design"]) == (2, 9, 1, 3.136364)
-    assert intents(db_session, scene["design"]) == {("tee", "M"): 1}
+    assert totals(db_session, scene.design) == (2, 9, 1, 3.136364)
+    assert intents(db_session, scene.design) == {("tee", "M"): 1}
     db_session.expire_all()
     stored = db_session.get_one(Vote, suspect.id)
     assert (stored.counted, stored.discount_category) == (True, None)
@@ -121,23 +132,23 @@ def test_restore_brings_the_vote_back(db_session: Session, scene: dict) -> None:
     ]
 
 
-def test_restoring_again_changes_nothing(db_session: Session, scene: dict) -> None:  # type: ignore[type-arg]
-    suspect, staff = scene["suspect"], scene["staff"]
+def test_restoring_again_changes_nothing(db_session: Session, scene: Scene) -> None:
+    suspect, staff = scene.suspect, scene.staff
     integrity.discount_vote(db_session, suspect, staff, SHARED, LATER)
     integrity.restore_vote(db_session, suspect, staff, LATER)
     assert integrity.restore_vote(db_session, suspect, staff, LATER + timedelta(hours=1)) is None
-    assert totals(db_session, scene["design"]) == (2, 9, 1, 3.136364)
+    assert totals(db_session, scene.design) == (2, 9, 1, 3.136364)
     assert _flag_states(db_session, suspect) == [(SHARED, FlagState.DISMISSED, staff.id, LATER)]
     assert len(_audit(db_session)) == 2
 
 
 def test_keeping_a_counted_vote_dismisses_its_flags_only(
     db_session: Session,
-    scene: dict,  # type: ignore[type-arg]
+    scene: Scene,
 ) -> None:
-    suspect, staff = scene["suspect"], scene["staff"]
+    suspect, staff = scene.suspect, scene.staff
     assert integrity.restore_vote(db_session, suspect, staff, LATER) is ModerationAction.DISMISS
-    assert totals(db_session, scene["design"]) == (2, 9, 1, 3.136364)
+    assert totals(db_session, scene.design) == (2, 9, 1, 3.136364)
     assert _flag_states(db_session, suspect) == [(SHARED, FlagState.DISMISSED, staff.id, LATER)]
     assert _audit(db_session) == [(suspect.id, staff.id, ModerationAction.DISMISS, None, LATER)]
     assert integrity.restore_vote(db_session, suspect, staff, LATER) is None
@@ -146,17 +157,17 @@ def test_keeping_a_counted_vote_dismisses_its_flags_only(
 
 def test_keeping_a_vote_without_flags_changes_nothing(
     db_session: Session,
-    scene: dict,  # type: ignore[type-arg]
+    scene: Scene,
 ) -> None:
-    assert integrity.restore_vote(db_session, scene["honest"], scene["staff"], LATER) is None
+    assert integrity.restore_vote(db_session, scene.honest, scene.staff, LATER) is None
     assert _audit(db_session) == []
 
 
 def test_discounting_a_kept_vote_resolves_its_dismissed_flags_too(
     db_session: Session,
-    scene: dict,  # type: ignore[type-arg]
+    scene: Scene,
 ) -> None:
-    suspect, staff = scene["suspect"], scene["staff"]
+    suspect, staff = scene.suspect, scene.staff
     integrity.restore_vote(db_session, suspect, staff, LATER)
     integrity.discount_vote(db_session, suspect, staff, SHARED, LATER + timedelta(hours=1))
     assert _flag_states(db_session, suspect) == [
@@ -164,20 +175,20 @@ def test_discounting_a_kept_vote_resolves_its_dismissed_flags_too(
     ]
 
 
-def test_a_flag_of_another_vote_is_left_alone(db_session: Session, scene: dict) -> None:  # type: ignore[type-arg]
-    integrity.discount_vote(db_session, scene["suspect"], scene["staff"], SHARED, LATER)
+def test_a_flag_of_another_vote_is_left_alone(db_session: Session, scene: Scene) -> None:
+    integrity.discount_vote(db_session, scene.suspect, scene.staff, SHARED, LATER)
     others = db_session.scalars(
-        select(VoteFlag.state).where(VoteFlag.vote_id != scene["suspect"].id)
+        select(VoteFlag.state).where(VoteFlag.vote_id != scene.suspect.id)
     ).all()
     assert others == [FlagState.OPEN]
 
 
 def test_the_decision_reads_the_vote_as_stored_not_as_held(
     db_session: Session,
-    scene: dict,  # type: ignore[type-arg]
+    scene: Scene,
 ) -> None:
     # Another staff member discounted it meanwhile: the object in hand is stale.
-    suspect = scene["suspect"]
+    suspect = scene.suspect
     effect = counters.effect_of(suspect)
     db_session.execute(
         update(Vote)
@@ -186,25 +197,24 @@ def test_the_decision_reads_the_vote_as_stored_not_as_held(
     )
     counters.apply(db_session, suspect.design_id, effect, counters.NONE, prior_weight=PRIOR)
     set_committed_value(suspect, "counted", True)  # what this request last read
-    again = integrity.discount_vote(db_session, suspect, scene["staff"], SHARED, LATER)
+    again = integrity.discount_vote(db_session, suspect, scene.staff, SHARED, LATER)
     assert again is None
-    assert totals(db_session, scene["design"]) == (1, 4, 0, 3.047619)
+    assert totals(db_session, scene.design) == (1, 4, 0, 3.047619)
 
 
-@pytest.mark.parametrize("role", ["member"])
-def test_members_cannot_decide(db_session: Session, scene: dict, role: str) -> None:  # type: ignore[type-arg]
-    outsider = member(role=role)
+def test_members_cannot_decide(db_session: Session, scene: Scene) -> None:
+    outsider = member()
     with pytest.raises(NotAllowed):
-        integrity.discount_vote(db_session, scene["suspect"], outsider, SHARED, LATER)
-    integrity.discount_vote(db_session, scene["honest"], scene["staff"], SHARED, LATER)
+        integrity.discount_vote(db_session, scene.suspect, outsider, SHARED, LATER)
+    integrity.discount_vote(db_session, scene.honest, scene.staff, SHARED, LATER)
     with pytest.raises(NotAllowed):
-        integrity.restore_vote(db_session, scene["honest"], outsider, LATER)
+        integrity.restore_vote(db_session, scene.honest, outsider, LATER)
     # Staff's discount of the honest vote stands; the suspect still counts.
-    assert totals(db_session, scene["design"]) == (1, 5, 1, 3.095238)
+    assert totals(db_session, scene.design) == (1, 5, 1, 3.095238)
     assert len(_audit(db_session)) == 1
 
 
-def test_admins_decide_like_staff(db_session: Session, scene: dict) -> None:  # type: ignore[type-arg]
+def test_admins_decide_like_staff(db_session: Session, scene: Scene) -> None:
     admin = member(role="admin")
-    assert integrity.discount_vote(db_session, scene["suspect"], admin, SHARED, LATER)
-    assert totals(db_session, scene["design"]) == (1, 4, 0, 3.047619)
+    assert integrity.discount_vote(db_session, scene.suspect, admin, SHARED, LATER)
+    assert totals(db_session, scene.design) == (1, 4, 0, 3.047619)
