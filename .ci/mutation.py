@@ -52,6 +52,11 @@ TARGETS = [
         "cocreate/core/lifecycle.py",
         ("tests/core/test_lifecycle.py", "tests/designs/test_lifecycle.py"),
     ),
+    Target(
+        "integrity",
+        "cocreate/voting/integrity.py",
+        ("tests/voting/test_integrity_signals.py", "tests/voting/test_integrity_moderation.py"),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.

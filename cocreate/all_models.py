@@ -6,6 +6,7 @@ from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
 from cocreate.production import models as production_models
 from cocreate.voting import comment_models as voting_comment_models
+from cocreate.voting import flag_models as voting_flag_models
 from cocreate.voting import models as voting_models
 from cocreate.voting import notify_models as voting_notify_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "outbox_models",
     "production_models",
     "voting_comment_models",
+    "voting_flag_models",
     "voting_models",
     "voting_notify_models",
 ]

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
 
     init_notifications(app)
     _init_comments(app)
+    _init_integrity(app)
 
 
 # Following and notifications -----------------------------------------------------------------
@@ -71,7 +72,6 @@ def init_notifications(app: Flask) -> None:
     app.jinja_env.globals.update(follow_panel=follow_panel)
 
 
-
 # --- Critique comments ---------------------------------------------------------------------------
 
 
@@ -84,3 +84,17 @@ def _init_comments(app: Flask) -> None:
     app.register_blueprint(bp)
     page_sections.register(app, "discussion", render_discussion)
     app.jinja_env.filters["comment_html"] = render_body
+
+
+# --- Vote integrity ----------------------------------------------------------------------
+
+
+def _init_integrity(app: Flask) -> None:
+    """Vote integrity: flags for staff, discount and restore (`/staff/votes/flags`)."""
+    from cocreate.voting import flag_models  # noqa: F401  (tables known to the metadata)
+    from cocreate.voting.flag_text import signal_label
+    from cocreate.voting.staff_views import bp as vote_staff_bp
+
+    app.register_blueprint(vote_staff_bp)
+    # The results page names discount categories with the same words staff see.
+    app.jinja_env.globals.update(vote_signal_label=signal_label)

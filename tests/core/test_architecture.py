@@ -85,6 +85,7 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "notifications",
         "production",
         "site",
+        "vote_staff",
     ]
 
 
