@@ -100,6 +100,15 @@ class SizeGroup:
     options: list[tuple[str, str]]
 
 
+def size_label(product: str, size: str) -> str:
+    """A size as the catalogue names it ("50 × 70 cm"); its key if the catalogue dropped it."""
+    if catalogue.is_product(product):
+        for option in catalogue.get(product).sizes:
+            if option.key == size:
+                return str(option.name)
+    return size
+
+
 def size_groups(design: Design) -> list[SizeGroup]:
     return [
         SizeGroup(str(p.name), [(f"{p.key}:{s.key}", str(s.name)) for s in p.sizes])
@@ -142,6 +151,7 @@ def panel_context(
         normalised=normalised,
         results=ranking.results(session, design.id) if over else None,
         discount_label=discount_label,
+        size_label=size_label,
     )
 
 

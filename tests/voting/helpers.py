@@ -96,3 +96,21 @@ def fresh(session: Session, design: Design) -> Design:
     """The design as stored now (counters are written by SQL behind the ORM)."""
     session.expire(design)
     return session.get_one(Design, design.id)
+
+
+def seed_votes(
+    session: Session, design: Design, scores: list[int], buys: list[tuple[str, str]] = ()  # type: ignore[assignment]
+) -> list[Vote]:
+    """Votes by new members, written directly, with the design's counters set to match (for
+    page tests that need no request context)."""
+    from tests.voting.factories import VoteFactory
+
+    votes = [VoteFactory(design=design, score=score) for score in scores]
+    for vote, (product, size) in zip(votes, buys, strict=False):
+        vote.buy, vote.product, vote.size = True, product, size
+        session.add(DesignIntent(design_id=design.id, product=product, size=size, count=1))
+    design.vote_count += len(scores)
+    design.score_sum += sum(scores)
+    design.buy_intent_count += len(buys)
+    session.flush()
+    return votes
