@@ -59,8 +59,6 @@ def rank_value(prior_weight: int, mean: float, score_sum: int, vote_count: int) 
 
 
 def _apply_totals(session: Session, design_id: int, delta: Effect, prior_weight: int) -> None:
-    if not (delta.votes or delta.score or delta.buy):
-        return
     new_sum = cast(Design.score_sum + delta.score, Float)
     new_count = Design.vote_count + delta.votes
     session.execute(
@@ -78,8 +76,6 @@ def _apply_totals(session: Session, design_id: int, delta: Effect, prior_weight:
 
 
 def _apply_intent(session: Session, design_id: int, product: str, size: str, delta: int) -> None:
-    if not delta:
-        return
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(DesignIntent).values(
@@ -92,25 +88,31 @@ def _apply_intent(session: Session, design_id: int, product: str, size: str, del
     session.execute(statement)
 
 
+def intent_moves(before: Effect, after: Effect) -> list[tuple[str, str, int]]:
+    """(product, size, delta) of each size whose buy intent count changes, in a fixed order."""
+    moves: dict[tuple[str, str], int] = {}
+    if before.intent is not None:
+        moves[before.intent] = moves.get(before.intent, 0) - before.buy
+    if after.intent is not None:
+        moves[after.intent] = moves.get(after.intent, 0) + after.buy
+    return sorted((product, size, n) for (product, size), n in moves.items() if n)
+
+
 def apply(
     session: Session, design_id: int, before: Effect, after: Effect, *, prior_weight: int
 ) -> None:
     """Move the design's counters from `before` to `after` (a new vote: before=NONE; a
     discount: after=NONE). Flushes nothing of the ORM; the caller's transaction commits."""
-    _apply_totals(
-        session,
-        design_id,
-        Effect(after.votes - before.votes, after.score - before.score, after.buy - before.buy),
-        prior_weight,
-    )
-    if before.intent == after.intent:
-        if before.intent is not None:
-            _apply_intent(session, design_id, *before.intent, after.buy - before.buy)
+    delta = Effect(after.votes - before.votes, after.score - before.score, after.buy - before.buy)
+    moves = intent_moves(before, after)
+    if not (delta.votes or delta.score or delta.buy or moves):
         return
-    if before.intent is not None:
-        _apply_intent(session, design_id, *before.intent, -before.buy)
-    if after.intent is not None:
-        _apply_intent(session, design_id, *after.intent, after.buy)
+    # The design's row first, even when only a size changes: every counter change of one
+    # design then queues on that row's lock, so two transactions never take its intent rows
+    # in opposite orders (PostgreSQL found that deadlock with two members swapping sizes).
+    _apply_totals(session, design_id, delta, prior_weight)
+    for product, size, n in moves:
+        _apply_intent(session, design_id, product, size, n)
 
 
 def refresh_ranking(session: Session, *, prior_weight: int, now: datetime) -> float:
@@ -151,6 +153,7 @@ __all__ = [
     "Effect",
     "apply",
     "effect_of",
+    "intent_moves",
     "rank_value",
     "refresh_ranking",
     "stored_mean",
