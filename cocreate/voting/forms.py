@@ -42,7 +42,7 @@ class VoteForm(FlaskForm):
             raise ValidationError(SIZE_MESSAGE)
 
     def score_value(self) -> int:
-        return int(self.score.data)
+        return int(self.score.data or "")
 
     def buy_choice(self) -> BuyChoice | None:
         """The size bought, or None when "I'd buy it" is not ticked (a size alone is ignored:

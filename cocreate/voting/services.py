@@ -85,7 +85,9 @@ def check_choice(design: Design, choice: BuyChoice | None) -> BuyChoice | None:
     return choice
 
 
-def find_vote(session: Session, design_id: int, voter_id: int, *, lock: bool = False) -> Vote | None:
+def find_vote(
+    session: Session, design_id: int, voter_id: int, *, lock: bool = False
+) -> Vote | None:
     query = select(Vote).where(Vote.design_id == design_id, Vote.voter_id == voter_id)
     if lock:
         # Two changes by one member at once (a double click) must not both start from the same
@@ -119,13 +121,14 @@ def cast_vote(
             # The member's first vote arrived twice at once and the other request inserted it:
             # the unique constraint refused ours, so this one becomes a change of that vote.
             vote = find_vote(session, design.id, voter.id, lock=True)
-            assert vote is not None  # noqa: S101 - the constraint just said it exists
+            assert vote is not None  # the constraint just said it exists
         else:
             return _counted(session, design, vote, before, now, settings)
     before = counters.effect_of(vote)
-    if (vote.score, vote.buy, vote.product, vote.size) == (score, choice is not None, product, size):
+    wanted = (score, choice is not None, product, size)
+    if (vote.score, vote.buy, vote.product, vote.size) == wanted:
         return vote  # the same vote again: nothing changes, not even its time
-    vote.score, vote.buy, vote.product, vote.size = score, choice is not None, product, size
+    vote.score, vote.buy, vote.product, vote.size = wanted
     vote.ip_hash = ip_hash
     vote.updated_at = now
     return _counted(session, design, vote, before, now, settings)

@@ -24,9 +24,7 @@ ENDS = TEST_START + timedelta(days=3)
 def open_design(products: tuple[str, ...] = ("tee",), **fields: Any) -> Design:
     fields.setdefault("published_at", TEST_START - timedelta(days=4))
     fields.setdefault("voting_ends_at", ENDS)
-    return VotingDesignFactory(
-        products=[DesignProduct(product=p) for p in products], **fields
-    )
+    return VotingDesignFactory(products=[DesignProduct(product=p) for p in products], **fields)
 
 
 def cast(
@@ -99,7 +97,10 @@ def fresh(session: Session, design: Design) -> Design:
 
 
 def seed_votes(
-    session: Session, design: Design, scores: list[int], buys: list[tuple[str, str]] = ()  # type: ignore[assignment]
+    session: Session,
+    design: Design,
+    scores: list[int],
+    buys: list[tuple[str, str]] = (),  # type: ignore[assignment]
 ) -> list[Vote]:
     """Votes by new members, written directly, with the design's counters set to match (for
     page tests that need no request context)."""

@@ -60,8 +60,9 @@ def test_two_runs_at_once_close_each_design_once(concurrent: Concurrent) -> None
         states = dict(check.execute(select(Design.id, Design.state)).all())
         assert states == {**dict.fromkeys(ids, S.CLOSED), open_id: S.VOTING}
         rows = check.execute(
-            select(DesignTransition.design_id, DesignTransition.from_state, DesignTransition.to_state)
-            .order_by(DesignTransition.design_id)
+            select(
+                DesignTransition.design_id, DesignTransition.from_state, DesignTransition.to_state
+            ).order_by(DesignTransition.design_id)
         ).all()
         assert [tuple(r) for r in rows] == [(i, S.VOTING, S.CLOSED) for i in ids]
 

@@ -19,7 +19,8 @@ from tests.accounts.factories import UserFactory
 from tests.conftest import TEST_START
 from tests.designs.factories import DesignFactory, VotingDesignFactory
 from tests.voting.factories import VoteFactory
-from tests.voting.helpers import cast, counters as stored, fresh, open_design
+from tests.voting.helpers import cast, fresh, open_design
+from tests.voting.helpers import counters as stored
 
 # --- The formula, by hand --------------------------------------------------------------------
 
@@ -146,7 +147,11 @@ def test_apply_without_any_change_writes_nothing(db_session: Session) -> None:
 def test_apply_leaves_other_designs_alone(db_session: Session) -> None:
     design, other = VotingDesignFactory(), VotingDesignFactory()
     counters.apply(
-        db_session, design.id, counters.NONE, counters.Effect(1, 5, 1, ("tee", "S")), prior_weight=20
+        db_session,
+        design.id,
+        counters.NONE,
+        counters.Effect(1, 5, 1, ("tee", "S")),
+        prior_weight=20,
     )
     assert stored(db_session, other.id) == (0, 0, 0)
     assert fresh(db_session, other).rank_score == 3.0

@@ -97,7 +97,7 @@ def test_anyone_sees_the_results_once_closed(
     assert "Average 3.40 out of 5" in page
     for stars, count in [("5 stars", 2), ("4 stars", 1), ("3 stars", 0), ("2 stars", 1)]:
         assert f'<th scope="row">{stars}</th>' in page
-        assert f'</meter> {count}</td>' in page
+        assert f"</meter> {count}</td>" in page
     assert '<th scope="row">1 star</th>' in page
     assert '<meter min="0" max="1" value="0.4"></meter> 2</td>' in page
     assert "3 votes were discounted by staff:" in page

@@ -35,9 +35,7 @@ LONG_TIMEOUT = 300.0
 SIZES = [("tee", "M"), ("tee", "XL"), ("poster", "30x40"), None]
 
 
-def _cast(
-    concurrent: Concurrent, design_id: int, voter_id: int, score: int, buy: Any
-) -> Vote:
+def _cast(concurrent: Concurrent, design_id: int, voter_id: int, score: int, buy: Any) -> Vote:
     session = concurrent.session()
     with concurrent.request(session):
         design = session.get_one(Design, design_id)
@@ -66,9 +64,7 @@ def test_eight_threads_of_two_hundred_votes_keep_the_counters_exact(
             ).id
             for _ in range(3)
         ]
-        members = [
-            [UserFactory().id for _ in range(MEMBERS_PER_THREAD)] for _ in range(THREADS)
-        ]
+        members = [[UserFactory().id for _ in range(MEMBERS_PER_THREAD)] for _ in range(THREADS)]
     start = threading.Barrier(THREADS, timeout=TIMEOUT)
 
     def worker(thread: int) -> int:

@@ -65,7 +65,7 @@ def test_staff_may_vote_like_any_member(db_session: Session) -> None:
 
 def test_own_design_is_refused(db_session: Session) -> None:
     design = open_design()
-    with pytest.raises(services.NotAllowedToVote, match="^You cannot vote on your own design.$"):
+    with pytest.raises(services.NotAllowedToVote, match=r"^You cannot vote on your own design\.$"):
         cast(db_session, design, design.designer)
     assert _votes(db_session) == 0
 
@@ -73,7 +73,7 @@ def test_own_design_is_refused(db_session: Session) -> None:
 def test_unverified_member_is_refused(db_session: Session) -> None:
     design = open_design()
     with pytest.raises(
-        services.NotAllowedToVote, match="^Please confirm your email address before voting.$"
+        services.NotAllowedToVote, match=r"^Please confirm your email address before voting\.$"
     ):
         cast(db_session, design, UserFactory(email_verified_at=None))
     assert _votes(db_session) == 0
@@ -106,7 +106,7 @@ def test_the_window_ends_at_its_exact_instant(db_session: Session) -> None:
     just_before = ENDS - timedelta(microseconds=1)
     cast(db_session, design, UserFactory(), 3, now=just_before)
     # voting_ends_at <= now: refused at the instant itself, before any close job ran.
-    with pytest.raises(services.VotingClosed, match="^Voting on this design has ended.$"):
+    with pytest.raises(services.VotingClosed, match=r"^Voting on this design has ended\.$"):
         cast(db_session, design, UserFactory(), 3, now=ENDS)
     assert design.state is DesignState.VOTING
     assert counters(db_session, design.id) == (1, 3, 0)
@@ -124,14 +124,14 @@ def test_a_change_at_the_window_end_is_refused_and_the_vote_stays(db_session: Se
 
 def test_a_design_without_window_is_refused(db_session: Session) -> None:
     design = open_design(voting_ends_at=None)
-    with pytest.raises(services.VotingClosed, match="^Voting on this design has ended.$"):
+    with pytest.raises(services.VotingClosed, match=r"^Voting on this design has ended\.$"):
         cast(db_session, design, UserFactory())
 
 
 @pytest.mark.parametrize("score", [0, 6, -1, True, "4", 4.0, None])
 def test_score_outside_one_to_five_is_refused(db_session: Session, score: Any) -> None:
     design = open_design()
-    with pytest.raises(services.InvalidVote, match="^Choose a score from 1 to 5.$"):
+    with pytest.raises(services.InvalidVote, match=r"^Choose a score from 1 to 5\.$"):
         cast(db_session, design, UserFactory(), score)
     assert _votes(db_session) == 0
 
@@ -157,7 +157,7 @@ def test_scores_one_and_five_are_taken(db_session: Session, score: int) -> None:
 def test_size_not_offered_is_refused(db_session: Session, choice: tuple[str, str]) -> None:
     design = open_design(products=("tee",))
     with pytest.raises(
-        services.InvalidVote, match="^Choose a size of a product this design is offered on.$"
+        services.InvalidVote, match=r"^Choose a size of a product this design is offered on\.$"
     ):
         cast(db_session, design, UserFactory(), 4, choice)
     assert _votes(db_session) == 0

@@ -34,7 +34,9 @@ def _page(client: FlaskClient, design: Design) -> str:
     return response.get_data(as_text=True)
 
 
-def test_anonymous_sees_a_log_in_link_and_no_score(client: FlaskClient, db_session: Session) -> None:
+def test_anonymous_sees_a_log_in_link_and_no_score(
+    client: FlaskClient, db_session: Session
+) -> None:
     design = _design(db_session)
     page = _page(client, design)
     assert "Log in to vote" in page

@@ -186,9 +186,7 @@ def test_window_ended_is_409_even_before_the_close_job(
     assert client.post(f"/designs/{last_moment.id}/vote", data={"score": "5"}).status_code == 303
 
 
-def test_design_not_in_voting_is_409(
-    client: FlaskClient, db_session: Session, member: Any
-) -> None:
+def test_design_not_in_voting_is_409(client: FlaskClient, db_session: Session, member: Any) -> None:
     design = open_design(state=DesignState.CLOSED)
     fetched = client.post(f"/designs/{design.id}/vote", data={"score": "5"}, headers=JSON)
     assert fetched.status_code == 409
