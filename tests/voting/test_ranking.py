@@ -135,6 +135,32 @@ def test_apply_with_the_same_intent_adds_a_second_buyer(db_session: Session) -> 
     assert stored(db_session, design.id) == (2, 8, 2)
 
 
+def test_a_negative_first_move_of_a_size_stops_at_zero(db_session: Session) -> None:
+    """Counters already off (a buy intent never recorded): discounting it must not fail."""
+    design = VotingDesignFactory(vote_count=1, score_sum=5, buy_intent_count=1)
+    counters.apply(
+        db_session,
+        design.id,
+        counters.Effect(1, 5, 1, ("tee", "M")),
+        counters.NONE,
+        prior_weight=20,
+    )
+    assert stored(db_session, design.id) == (0, 0, 0)
+    assert _intent(db_session, design.id) == {("tee", "M"): 0}
+
+
+def test_intent_moves_in_a_fixed_order() -> None:
+    tee_m = counters.Effect(1, 5, 1, ("tee", "M"))
+    poster = counters.Effect(1, 4, 1, ("poster", "30x40"))
+    # Sorted by product then size, whichever was before: two transactions take rows in one order.
+    assert counters.intent_moves(tee_m, poster) == [("poster", "30x40", 1), ("tee", "M", -1)]
+    assert counters.intent_moves(poster, tee_m) == [("poster", "30x40", -1), ("tee", "M", 1)]
+    assert counters.intent_moves(tee_m, counters.Effect(1, 2, 1, ("tee", "M"))) == []
+    assert counters.intent_moves(tee_m, counters.NONE) == [("tee", "M", -1)]
+    assert counters.intent_moves(counters.NONE, tee_m) == [("tee", "M", 1)]
+    assert counters.intent_moves(counters.NONE, counters.Effect(1, 3, 0, None)) == []
+
+
 def test_apply_without_any_change_writes_nothing(db_session: Session) -> None:
     design = VotingDesignFactory(rank_score=2.5)
     same = counters.Effect(1, 3, 0, None)
@@ -200,6 +226,15 @@ def test_without_votes_the_mean_is_the_middle_of_the_scale(db_session: Session) 
     assert ranking.refreshed_at(db_session) is None
     assert counters.refresh_ranking(db_session, prior_weight=20, now=TEST_START) == 3.0
     assert _ranked(db_session) == {"A": 3.0}
+
+
+def test_without_any_public_design_the_mean_is_the_middle_of_the_scale(
+    db_session: Session,
+) -> None:
+    DesignFactory(title="Draft", vote_count=2, score_sum=10)  # not public: not in m
+    assert counters.refresh_ranking(db_session, prior_weight=20, now=TEST_START) == 3.0
+    assert counters.stored_mean(db_session) == 3.0
+    assert _ranked(db_session) == {"Draft": round(70 / 22, 4)}
 
 
 def test_the_refresh_ranking_command(app: Flask, db_session: Session, clock: TestClock) -> None:
