@@ -123,7 +123,7 @@ def panel_context(
     """What the panel template shows; at most four queries (vote, intents, normalised, results)."""
     vote: Vote | None = None
     if viewer.authenticated and not viewer.is_owner:
-        vote = services.find_vote(session, design.id, viewer.user_id or 0)
+        vote = services.find_vote(session, design.id, viewer.user_id or 0, lock=False)
     over = window_over(design, now)
     is_open = design.state is S.VOTING and not over
     visible = score_visible(

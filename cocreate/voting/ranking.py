@@ -124,8 +124,9 @@ def normalised_scores(session: Session, design_ids: Collection[int]) -> dict[int
         .where(Vote.design_id.in_(ids), Vote.counted.is_(True))
         .group_by(Vote.design_id)
     ).all()
-    found = {design_id: float(value) for design_id, value in rows}
-    return {design_id: found.get(design_id) for design_id in ids}
+    scores: dict[int, float | None] = dict.fromkeys(ids)
+    scores.update((design_id, float(value)) for design_id, value in rows)
+    return scores
 
 
 def refreshed_at(session: Session) -> datetime | None:

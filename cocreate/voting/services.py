@@ -28,9 +28,6 @@ BuyChoice = tuple[str, str]
 
 SCORES = range(1, 6)
 
-#: The design's columns counters.apply changes behind the ORM's back.
-COUNTER_COLUMNS = ("vote_count", "score_sum", "buy_intent_count", "rank_score")
-
 
 class VoteRefused(Exception):
     """The vote is not taken; `str()` is the message for the voter."""
@@ -85,9 +82,7 @@ def check_choice(design: Design, choice: BuyChoice | None) -> BuyChoice | None:
     return choice
 
 
-def find_vote(
-    session: Session, design_id: int, voter_id: int, *, lock: bool = False
-) -> Vote | None:
+def find_vote(session: Session, design_id: int, voter_id: int, *, lock: bool) -> Vote | None:
     query = select(Vote).where(Vote.design_id == design_id, Vote.voter_id == voter_id)
     if lock:
         # Two changes by one member at once (a double click) must not both start from the same
@@ -180,7 +175,7 @@ def _counted(
         after=counters.effect_of(vote),
         prior_weight=settings.VOTING_PRIOR_WEIGHT,
     )
-    # The UPDATE ran behind the ORM: the next read of the counters loads the stored values.
-    session.expire(design, COUNTER_COLUMNS)
+    # The UPDATE ran behind the ORM: the next read of the design loads the stored counters.
+    session.expire(design)
     integrity.assess(session, vote, now=now)
     return vote

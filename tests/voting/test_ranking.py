@@ -170,18 +170,20 @@ def test_apply_without_any_change_writes_nothing(db_session: Session) -> None:
     assert _intent(db_session, design.id) == {}
 
 
-def test_apply_leaves_other_designs_alone(db_session: Session) -> None:
+def test_apply_leaves_other_designs_and_products_alone(db_session: Session) -> None:
     design, other = VotingDesignFactory(), VotingDesignFactory()
-    counters.apply(
-        db_session,
-        design.id,
-        counters.NONE,
-        counters.Effect(1, 5, 1, ("tee", "S")),
-        prior_weight=20,
-    )
-    assert stored(db_session, other.id) == (0, 0, 0)
-    assert fresh(db_session, other).rank_score == 3.0
-    assert _intent(db_session, other.id) == {}
+    tee_s = counters.Effect(1, 5, 1, ("tee", "S"))
+    counters.apply(db_session, other.id, counters.NONE, tee_s, prior_weight=20)
+    # Another product with a size of the same name ("S"), on the same design.
+    hoodie_s = counters.Effect(1, 4, 1, ("hoodie", "S"))
+    counters.apply(db_session, design.id, counters.NONE, hoodie_s, prior_weight=20)
+    counters.apply(db_session, design.id, counters.NONE, tee_s, prior_weight=20)
+    counters.apply(db_session, design.id, counters.NONE, tee_s, prior_weight=20)
+    assert _intent(db_session, design.id) == {("hoodie", "S"): 1, ("tee", "S"): 2}
+    assert stored(db_session, design.id) == (3, 14, 3)
+    assert stored(db_session, other.id) == (1, 5, 1)
+    assert _intent(db_session, other.id) == {("tee", "S"): 1}
+    assert round(fresh(db_session, other).rank_score, 4) == round(65 / 21, 4)
 
 
 # --- The mean m, refreshed periodically --------------------------------------------------------

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cocreate.designs.models import Design, DesignState
 from cocreate.voting import ranking
-from cocreate.voting.models import VoteSignal
+from cocreate.voting.models import DesignIntent, VoteSignal
 from tests import factories_session
 from tests.conftest import TEST_START
 from tests.designs.factories import DesignFactory
@@ -47,6 +47,54 @@ def test_results_count_scores_and_discounts_by_category(db_session: Session) -> 
     assert list(results.discounted) == [VoteSignal.SHARED_ADDRESS, VoteSignal.OTHER]
     assert results.discounted_total == 3
     assert (results.share(5), results.share(3)) == (0.4, 0.0)
+
+
+def test_results_group_by_counted_category_and_score(db_session: Session) -> None:
+    """A restored vote counts and may keep the category it was discounted under; discounted
+    votes of one category come with different scores: each is tallied where it belongs."""
+    design = open_design(state=DesignState.CLOSED)
+    VoteFactory(design=design, score=5)
+    VoteFactory(design=design, score=5, discount_category=VoteSignal.SHARED_ADDRESS)  # restored
+    for score, category in [
+        (5, VoteSignal.SHARED_ADDRESS),
+        (2, VoteSignal.SHARED_ADDRESS),
+        (5, VoteSignal.OTHER),
+        (5, VoteSignal.FIVE_STAR_BURST),
+    ]:
+        VoteFactory(design=design, score=score, counted=False, discount_category=category)
+    results = ranking.results(db_session, design.id)
+    assert results.distribution == {1: 0, 2: 0, 3: 0, 4: 0, 5: 2}
+    assert results.discounted == {
+        VoteSignal.SHARED_ADDRESS: 2,
+        VoteSignal.FIVE_STAR_BURST: 1,
+        VoteSignal.OTHER: 1,
+    }
+
+
+def test_buy_intent_by_size_in_catalogue_order(db_session: Session) -> None:
+    design = open_design(products=("tee", "poster"))
+    other = open_design()
+    for product, size, count in [
+        ("poster", "50x70", 2),
+        ("tee", "XL", 1),
+        ("tee", "S", 4),
+        ("tee", "M", 0),  # everyone changed their mind: left out
+        ("mug", "M", 1),  # a product the catalogue dropped: last
+        ("tee", "XXXL", 3),  # a size the catalogue dropped: after the tee's sizes
+        ("poster", "30x40", 1),
+    ]:
+        db_session.add(DesignIntent(design_id=design.id, product=product, size=size, count=count))
+    db_session.add(DesignIntent(design_id=other.id, product="tee", size="L", count=7))
+    db_session.flush()
+    assert ranking.intents(db_session, design.id) == [
+        ranking.Intent("tee", "S", 4),
+        ranking.Intent("tee", "XL", 1),
+        ranking.Intent("tee", "XXXL", 3),
+        ranking.Intent("poster", "30x40", 1),
+        ranking.Intent("poster", "50x70", 2),
+        ranking.Intent("mug", "M", 1),
+    ]
+    assert ranking.intents(db_session, open_design().id) == []
 
 
 def test_results_of_a_design_without_votes(db_session: Session) -> None:

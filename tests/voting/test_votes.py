@@ -6,15 +6,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from cocreate.core.clock import TestClock
-from cocreate.designs.models import DesignState
+from cocreate.designs.models import Design, DesignState
 from cocreate.voting import integrity, services
 from cocreate.voting.models import Vote, VoteSignal
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.conftest import TEST_START
+from tests.designs.test_gallery import count_queries
 from tests.voting.helpers import (
     ENDS,
     cast,
@@ -243,7 +244,7 @@ def test_buy_intent_moves_between_sizes_and_products(db_session: Session) -> Non
     cast(db_session, design, voter, 5, None)  # no longer buys
     assert counters(db_session, design.id) == (2, 8, 1)
     assert intents(db_session, design.id) == {("tee", "M"): 1}
-    vote = services.find_vote(db_session, design.id, voter.id)
+    vote = services.find_vote(db_session, design.id, voter.id, lock=False)
     assert vote is not None and (vote.buy, vote.product, vote.size) == (False, "", "")
 
     cast(db_session, design, voter, 5, ("tee", "M"))  # buys again
@@ -313,14 +314,66 @@ def test_one_design_s_votes_leave_another_s_counters_alone(db_session: Session) 
 # --- The unique constraint as the real guard ----------------------------------------------------
 
 
+def _changed_elsewhere(session: Session, vote: Vote, score: int) -> None:
+    """As another request would: the vote and its design's counters change in the database,
+    behind this session's back (its Vote object still holds the old score)."""
+    old = vote.score
+    session.execute(
+        update(Vote)
+        .where(Vote.id == vote.id)
+        .values(score=score)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Design)
+        .where(Design.id == vote.design_id)
+        .values(score_sum=Design.score_sum + score - old)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def test_a_change_starts_from_the_vote_as_stored_not_as_last_seen(db_session: Session) -> None:
+    design = open_design()
+    voter = UserFactory()
+    vote = cast(db_session, design, voter, 4)
+    _changed_elsewhere(db_session, vote, 2)
+    assert vote.score == 4  # what this session last saw
+    cast(db_session, design, voter, 5)
+    # 2 → 5 moves the sum by 3: starting from the stale 4 would leave 3.
+    assert counters(db_session, design.id) == from_rows(db_session, design.id) == (1, 5, 0)
+
+
+def test_a_change_never_tries_an_insert(db_session: Session, engine: Engine) -> None:
+    design = open_design()
+    voter = UserFactory()
+    cast(db_session, design, voter, 4)
+    with count_queries(engine) as statements:
+        cast(db_session, design, voter, 3)
+    assert not [s for s in statements if s.lstrip().upper().startswith("INSERT INTO VOTES")]
+    assert [s for s in statements if s.lstrip().upper().startswith("UPDATE VOTES")]
+
+
+def test_one_member_votes_on_several_designs(db_session: Session) -> None:
+    first, second = open_design(), open_design()
+    voter = UserFactory()
+    cast(db_session, first, voter, 5)
+    cast(db_session, second, voter, 1)
+    cast(db_session, first, voter, 4)
+    assert counters(db_session, first.id) == (1, 4, 0)
+    assert counters(db_session, second.id) == (1, 1, 0)
+    assert _votes(db_session) == 2
+
+
 def test_a_concurrent_first_vote_becomes_a_change(
     db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As if another request inserted this member's first vote between our look-up and our
-    insert: the constraint refuses ours inside a SAVEPOINT and the vote is changed instead."""
+    insert: the constraint refuses ours inside a SAVEPOINT and the vote is changed instead,
+    starting from that request's vote as stored."""
     design = open_design()
     voter = UserFactory()
-    cast(db_session, design, voter, 2)
+    vote = cast(db_session, design, voter, 2)
+    _changed_elsewhere(db_session, vote, 3)
     real_find = services.find_vote
     missed = []
 
