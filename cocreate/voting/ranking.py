@@ -93,12 +93,16 @@ def intents(session: Session, design_id: int) -> list[Intent]:
 
 
 def _catalogue_order(intent: Intent) -> tuple[int, int, str, str]:
+    """Products and their sizes as the catalogue lists them (M before L); a product or size
+    the catalogue dropped comes after the ones it still has."""
     keys = catalogue.product_keys()
-    if intent.product not in keys:  # a product the catalogue dropped: last
-        return (len(keys), 0, intent.product, intent.size)
-    sizes = [s.key for s in catalogue.get(intent.product).sizes]
+    if intent.product in keys:
+        product_index = keys.index(intent.product)
+        sizes = [s.key for s in catalogue.get(intent.product).sizes]
+    else:
+        product_index, sizes = len(keys), []
     size_index = sizes.index(intent.size) if intent.size in sizes else len(sizes)
-    return (keys.index(intent.product), size_index, intent.product, intent.size)
+    return (product_index, size_index, intent.product, intent.size)
 
 
 def normalised_scores(session: Session, design_ids: Collection[int]) -> dict[int, float | None]:

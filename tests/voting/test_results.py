@@ -78,7 +78,9 @@ def test_buy_intent_by_size_in_catalogue_order(db_session: Session) -> None:
         ("poster", "50x70", 2),
         ("tee", "XL", 1),
         ("tee", "S", 4),
-        ("tee", "M", 0),  # everyone changed their mind: left out
+        ("tee", "L", 2),
+        ("tee", "M", 1),  # before L, as the catalogue lists them
+        ("tee", "XS", 0),  # everyone changed their mind: left out
         ("mug", "M", 1),  # a product the catalogue dropped: last
         ("tee", "XXXL", 3),  # a size the catalogue dropped: after the tee's sizes
         ("poster", "30x40", 1),
@@ -88,6 +90,8 @@ def test_buy_intent_by_size_in_catalogue_order(db_session: Session) -> None:
     db_session.flush()
     assert ranking.intents(db_session, design.id) == [
         ranking.Intent("tee", "S", 4),
+        ranking.Intent("tee", "M", 1),
+        ranking.Intent("tee", "L", 2),
         ranking.Intent("tee", "XL", 1),
         ranking.Intent("tee", "XXXL", 3),
         ranking.Intent("poster", "30x40", 1),
