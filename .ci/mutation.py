@@ -57,6 +57,17 @@ TARGETS = [
         "cocreate/voting/integrity.py",
         ("tests/voting/test_integrity_signals.py", "tests/voting/test_integrity_moderation.py"),
     ),
+    Target("votes", "cocreate/voting/services.py", ("tests/voting/test_votes.py",)),
+    Target(
+        "counters",
+        "cocreate/voting/counters.py",
+        ("tests/voting/test_ranking.py", "tests/voting/test_votes.py"),
+    ),
+    Target(
+        "ranking",
+        "cocreate/voting/ranking.py",
+        ("tests/voting/test_ranking.py", "tests/voting/test_results.py"),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.

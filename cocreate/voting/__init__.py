@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     init_notifications(app)
     _init_comments(app)
     _init_integrity(app)
+    _init_votes(app)
 
 
 # Following and notifications -----------------------------------------------------------------
@@ -98,3 +99,18 @@ def _init_integrity(app: Flask) -> None:
     app.register_blueprint(vote_staff_bp)
     # The results page names discount categories with the same words staff see.
     app.jinja_env.globals.update(vote_signal_label=signal_label)
+
+
+# --- Votes and ranking: the vote route, "How ranking works", the design page's vote panel,
+# --- `flask voting close-expired` / `refresh-ranking`, the score filter. ---------------------
+def _init_votes(app: Flask) -> None:
+    from cocreate.designs import page_sections
+    from cocreate.voting import panel
+    from cocreate.voting.cli import voting_cli
+    from cocreate.voting.views import bp as voting_bp
+
+    app.register_blueprint(voting_bp)
+    app.cli.add_command(voting_cli)
+    # The panel's stylesheet and vote.js come with the section (voting/section.html).
+    page_sections.register(app, "aside", panel.render_section)
+    app.jinja_env.filters["score"] = panel.format_score

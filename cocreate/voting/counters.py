@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, cast, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import CursorResult, Float, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from cocreate.designs.models import PUBLIC_STATES, Design
@@ -59,8 +57,6 @@ def rank_value(prior_weight: int, mean: float, score_sum: int, vote_count: int) 
 
 
 def _apply_totals(session: Session, design_id: int, delta: Effect, prior_weight: int) -> None:
-    if not (delta.votes or delta.score or delta.buy):
-        return
     new_sum = cast(Design.score_sum + delta.score, Float)
     new_count = Design.vote_count + delta.votes
     session.execute(
@@ -78,18 +74,40 @@ def _apply_totals(session: Session, design_id: int, delta: Effect, prior_weight:
 
 
 def _apply_intent(session: Session, design_id: int, product: str, size: str, delta: int) -> None:
-    if not delta:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(DesignIntent).values(
-        design_id=design_id, product=product, size=size, count=max(delta, 0)
+    """Add `delta` to one size's count, creating its row at the first buyer.
+
+    An UPDATE, then an INSERT if no row was there: no other transaction can create the row in
+    between, because `apply` has already locked the design's row (its UPDATE), and every
+    writer of a design's intents goes through `apply` (on SQLite, the write lock is the
+    database's). The same statements on SQLite and PostgreSQL, no dialect's upsert.
+    """
+    changed: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
+        update(DesignIntent)
+        .where(
+            DesignIntent.design_id == design_id,
+            DesignIntent.product == product,
+            DesignIntent.size == size,
+        )
+        .values(count=DesignIntent.count + delta)
+        .execution_options(synchronize_session=False)
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["design_id", "product", "size"],
-        set_={"count": DesignIntent.count + delta},
-    )
-    session.execute(statement)
+    if changed.rowcount == 0:
+        # A first buyer adds 1; a negative first move (counters already off) stops at 0.
+        session.execute(
+            insert(DesignIntent).values(
+                design_id=design_id, product=product, size=size, count=max(delta, 0)
+            )
+        )
+
+
+def intent_moves(before: Effect, after: Effect) -> list[tuple[str, str, int]]:
+    """(product, size, delta) of each size whose buy intent count changes, in a fixed order."""
+    moves: dict[tuple[str, str], int] = {}
+    if before.intent is not None:
+        moves[before.intent] = -before.buy
+    if after.intent is not None:
+        moves[after.intent] = moves.get(after.intent, 0) + after.buy
+    return sorted((product, size, n) for (product, size), n in moves.items() if n)
 
 
 def apply(
@@ -97,33 +115,29 @@ def apply(
 ) -> None:
     """Move the design's counters from `before` to `after` (a new vote: before=NONE; a
     discount: after=NONE). Flushes nothing of the ORM; the caller's transaction commits."""
-    _apply_totals(
-        session,
-        design_id,
-        Effect(after.votes - before.votes, after.score - before.score, after.buy - before.buy),
-        prior_weight,
-    )
-    if before.intent == after.intent:
-        if before.intent is not None:
-            _apply_intent(session, design_id, *before.intent, after.buy - before.buy)
+    delta = Effect(after.votes - before.votes, after.score - before.score, after.buy - before.buy)
+    moves = intent_moves(before, after)
+    if not (delta.votes or delta.score or delta.buy or moves):
         return
-    if before.intent is not None:
-        _apply_intent(session, design_id, *before.intent, -before.buy)
-    if after.intent is not None:
-        _apply_intent(session, design_id, *after.intent, after.buy)
+    # The design's row first, even when only a size changes: every counter change of one
+    # design then queues on that row's lock, so two transactions never take its intent rows
+    # in opposite orders (PostgreSQL found that deadlock with two members swapping sizes).
+    _apply_totals(session, design_id, delta, prior_weight)
+    for product, size, n in moves:
+        _apply_intent(session, design_id, product, size, n)
 
 
 def refresh_ranking(session: Session, *, prior_weight: int, now: datetime) -> float:
     """Recompute the mean score m over public designs, store it, and re-rank every design
     whose rank it changes. A periodic job, not a per-request cost."""
     total, count = session.execute(
-        select(
-            func.coalesce(func.sum(Design.score_sum), 0),
-            func.coalesce(func.sum(Design.vote_count), 0),
-        ).where(Design.state.in_(PUBLIC_STATES))
+        select(func.sum(Design.score_sum), func.sum(Design.vote_count)).where(
+            Design.state.in_(PUBLIC_STATES)
+        )
     ).one()
-    mean = float(total) / float(count) if count else NEUTRAL_MEAN
-    stats = session.get(RankingStats, STATS_ID, with_for_update=True)
+    # No public design (NULL sums) or no vote yet: the middle of the scale.
+    mean = total / count if count else NEUTRAL_MEAN
+    stats = session.get(RankingStats, STATS_ID)
     if stats is None:
         session.add(RankingStats(id=STATS_ID, mean=mean, refreshed_at=now))
     else:
@@ -151,6 +165,7 @@ __all__ = [
     "Effect",
     "apply",
     "effect_of",
+    "intent_moves",
     "rank_value",
     "refresh_ranking",
     "stored_mean",
