@@ -14,6 +14,7 @@ from cocreate.accounts.models import Role, User
 from cocreate.core.db import now_utc
 from cocreate.demo.designs import seed_designs
 from cocreate.demo.production import seed_production
+from cocreate.demo.voting import seed_voting
 
 DEMO_PASSWORD = "cocreate-demo-2026"  # noqa: S105 - printed for newcomers, demo only
 DEMO_LOGINS: list[tuple[str, str]] = [
@@ -179,5 +180,7 @@ def seed_all(
     people = seed_accounts(session, rng)
     staff = people["staff"][1]
     made = seed_designs(session, rng, people["designers"], staff, designs, progress)
+    # Votes before production: the runs' suggested quantities come from the buy intent.
+    seed_voting(session, rng, made, people, staff.password_hash)
     seed_production(session, rng, made, staff)
     return DEMO_LOGINS
