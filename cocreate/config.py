@@ -388,6 +388,11 @@ class Config:
             problems.append("DEFAULT_LOCALE must be one of LOCALES")
         if len(self.CURRENCY) != 3 or not self.CURRENCY.isupper():
             problems.append("CURRENCY must be an ISO 4217 code such as EUR")
+        # C = 0 would divide by zero in the rank of a design without counted votes.
+        if self.VOTING_PRIOR_WEIGHT < 1:
+            problems.append("VOTING_PRIOR_WEIGHT must be at least 1")
+        if self.VOTING_DAYS < 1 or self.VOTING_ADDRESS_HASH_DAYS < 1:
+            problems.append("VOTING_DAYS and VOTING_ADDRESS_HASH_DAYS must be at least 1")
         if self.PRODUCTION_CONVERSION_FACTOR <= 0:
             problems.append("PRODUCTION_CONVERSION_FACTOR must be above 0")
         if any(n < 0 for n in self.PRODUCTION_MIN_RUN.values()):

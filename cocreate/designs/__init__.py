@@ -10,7 +10,6 @@ def init_app(app: Flask) -> None:
     # must not pull in the views.
     from cocreate.core import media, storage_gc
     from cocreate.designs import artwork_errors, lifecycle, page_sections, services
-    from cocreate.designs.cli import designs_cli
     from cocreate.designs.media_access import design_file_access
     from cocreate.designs.models import Design, Mockup
     from cocreate.designs.staff_views import bp as design_staff_bp
@@ -35,4 +34,3 @@ def init_app(app: Flask) -> None:
         DesignState=lifecycle.DesignState,
         design_section=page_sections.render,
     )
-    app.cli.add_command(designs_cli)

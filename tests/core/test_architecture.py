@@ -94,7 +94,6 @@ def test_create_app_registers_exactly_the_known_command_groups(app: Flask) -> No
     assert sorted(app.cli.commands) == [
         "db",
         "demo",
-        "designs",
         "jobs",
         "storage",
         "users",

@@ -308,3 +308,22 @@ def test_settings_reads_the_apps_typed_config() -> None:
     override(app, VOTING_DAYS=9)
     assert settings(app).VOTING_DAYS == 9
     assert app.config["VOTING_DAYS"] == 9
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"VOTING_PRIOR_WEIGHT": 0}, "VOTING_PRIOR_WEIGHT must be at least 1"),
+        ({"VOTING_DAYS": 0}, "VOTING_DAYS and VOTING_ADDRESS_HASH_DAYS must be at least 1"),
+        (
+            {"VOTING_ADDRESS_HASH_DAYS": 0},
+            "VOTING_DAYS and VOTING_ADDRESS_HASH_DAYS must be at least 1",
+        ),
+    ],
+)
+def test_voting_settings_that_would_break_ranking_are_refused(
+    changes: dict[str, int], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env({}, **changes).validate()
+    Config.from_env({}, VOTING_PRIOR_WEIGHT=1, VOTING_DAYS=1, VOTING_ADDRESS_HASH_DAYS=1).validate()

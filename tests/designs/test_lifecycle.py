@@ -222,10 +222,10 @@ def test_close_voting_command(app: Flask, db_session: Session) -> None:
     running = VotingDesignFactory()
     db_session.commit()
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["designs", "close-voting"])
+    result = runner.invoke(args=["voting", "close-expired"])
     assert result.exit_code == 0, result.output
     assert "Closed voting on 1 design(s)." in result.output
     db_session.expire_all()
     assert db_session.get_one(type(due), due.id).state is S.CLOSED
     assert db_session.get_one(type(running), running.id).state is S.VOTING
-    assert "Closed voting on 0 design(s)." in runner.invoke(args=["designs", "close-voting"]).output
+    assert "Closed voting on 0 design(s)." in runner.invoke(args=["voting", "close-expired"]).output

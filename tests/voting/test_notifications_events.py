@@ -235,7 +235,7 @@ def test_closing_a_vote_nobody_cast_says_so(db_session: Session, clock: TestCloc
 def test_the_close_command_tells_designers_outside_a_request(
     app: Flask, db_session: Session
 ) -> None:
-    """`flask designs close-voting` (and voting's close-expired) run without a request: the
+    """`flask voting close-expired` runs without a request: the
     links are still built on PUBLIC_URL."""
     design = VotingDesignFactory(
         designer=UserFactory(email="dana@example.test"),
@@ -244,7 +244,7 @@ def test_the_close_command_tells_designers_outside_a_request(
         score_sum=5,
     )
     db_session.commit()
-    result = app.test_cli_runner().invoke(args=["designs", "close-voting"])
+    result = app.test_cli_runner().invoke(args=["voting", "close-expired"])
     assert result.exit_code == 0, result.output
     (sent,) = mail.outbox(app)
     assert sent.to == "dana@example.test"
