@@ -21,9 +21,7 @@ class Cart(Base):
     """
 
     __tablename__ = "carts"
-    __table_args__ = (
-        CheckConstraint("(user_id IS NULL) <> (token IS NULL)", name="one_owner"),
-    )
+    __table_args__ = (CheckConstraint("(user_id IS NULL) <> (token IS NULL)", name="one_owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
