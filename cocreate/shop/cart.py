@@ -195,7 +195,7 @@ def set_quantity(
         raise CartError(_("Choose a quantity from 1 to %(max)d.", max=max_quantity))
     line = _line(session, owner, variant_id)
     stock = session.scalar(select(Variant.stock_on_hand).where(Variant.id == variant_id)) or 0
-    if quantity > line.quantity and quantity > stock:
+    if quantity > stock:
         if stock <= 0:
             raise CartError(_("This item sold out: remove it from your cart."))
         raise CartError(
@@ -327,8 +327,8 @@ def contents(session: Session, owner: Owner | None) -> Contents:
             mockups[(mockup.design_id, mockup.product, mockup.colour)] = mockup
     items = []
     for quantity, variant, design in rows:
-        mockup = mockups.get((design.id, variant.product, variant.colour))
-        items.append(Item(variant, design, quantity, mockup))
+        shown = mockups.get((design.id, variant.product, variant.colour))
+        items.append(Item(variant, design, quantity, shown))
     return Contents(items)
 
 
