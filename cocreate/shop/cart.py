@@ -18,7 +18,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from flask import flash, g
@@ -26,17 +25,17 @@ from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.clock import clock
-from cocreate.core.money import Money
-from cocreate.designs.models import Design, DesignState, Mockup
+from cocreate.designs.models import Design, DesignState
 from cocreate.production.models import Variant
-from cocreate.shop.cart_models import Cart, CartLine
+from cocreate.shop.cart_contents import count, lines
+from cocreate.shop.cart_models import Cart, CartLine, Owner
 
 #: Where an anonymous visitor's cart token is kept in Flask's signed session cookie.
 SESSION_KEY = "shop_cart"
@@ -44,19 +43,6 @@ SESSION_KEY = "shop_cart"
 
 class CartError(Exception):
     """A change the cart refuses; the message is for the visitor."""
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Whose cart: a member's (`user_id`) or an anonymous visitor's (`token`)."""
-
-    user_id: int | None = None
-    token: str | None = None
-
-    def matches(self) -> ColumnElement[bool]:
-        if self.user_id is not None:
-            return Cart.user_id == self.user_id
-        return Cart.token == self.token
 
 
 # --- Changing a cart ----------------------------------------------------------------------------
@@ -248,113 +234,6 @@ def purge_abandoned(session: Session, *, now: datetime, days: int) -> int:
         delete(Cart).where(Cart.token.is_not(None), Cart.updated_at < now - timedelta(days=days))
     )
     return int(getattr(result, "rowcount", 0))
-
-
-# --- Reading a cart -----------------------------------------------------------------------------
-
-
-class Problem(StrEnum):
-    #: The design is no longer on sale.
-    UNAVAILABLE = "unavailable"
-    #: None left.
-    SOLD_OUT = "sold_out"
-    #: Fewer left than the line holds.
-    SHORT = "short"
-
-
-@dataclass(frozen=True)
-class Item:
-    variant: Variant
-    design: Design
-    quantity: int
-    mockup: Mockup | None
-
-    @property
-    def unit_price(self) -> Money:
-        return self.variant.price
-
-    @property
-    def total(self) -> Money:
-        return self.variant.price * self.quantity
-
-    @property
-    def problem(self) -> Problem | None:
-        if self.design.state is not DesignState.ON_SALE:
-            return Problem.UNAVAILABLE
-        if self.variant.stock_on_hand <= 0:
-            return Problem.SOLD_OUT
-        if self.variant.stock_on_hand < self.quantity:
-            return Problem.SHORT
-        return None
-
-
-@dataclass(frozen=True)
-class Contents:
-    items: list[Item]
-
-    @property
-    def count(self) -> int:
-        return sum(item.quantity for item in self.items)
-
-    @property
-    def total(self) -> Money | None:
-        if not self.items:
-            return None
-        return Money.sum((i.total for i in self.items), self.items[0].unit_price.currency)
-
-    @property
-    def has_problems(self) -> bool:
-        return any(item.problem for item in self.items)
-
-
-def contents(session: Session, owner: Owner | None) -> Contents:
-    """The cart's lines with their variants, designs and mockups, in the order they were added,
-    priced from the variants as they are now."""
-    if owner is None:
-        return Contents([])
-    rows = session.execute(
-        select(CartLine.quantity, Variant, Design)
-        .join(Cart, Cart.id == CartLine.cart_id)
-        .join(Variant, Variant.id == CartLine.variant_id)
-        .join(Design, Design.id == Variant.design_id)
-        .where(owner.matches())
-        .order_by(CartLine.added_at, CartLine.variant_id)
-    ).all()
-    design_ids = {design.id for _quantity, _variant, design in rows}
-    mockups: dict[tuple[int, str, str], Mockup] = {}
-    if design_ids:
-        for mockup in session.scalars(select(Mockup).where(Mockup.design_id.in_(design_ids))):
-            mockups[(mockup.design_id, mockup.product, mockup.colour)] = mockup
-    items = []
-    for quantity, variant, design in rows:
-        shown = mockups.get((design.id, variant.product, variant.colour))
-        items.append(Item(variant, design, quantity, shown))
-    return Contents(items)
-
-
-def lines(session: Session, owner: Owner | None) -> list[tuple[int, int]]:
-    """(variant id, quantity) of the cart's lines, by variant id."""
-    if owner is None:
-        return []
-    rows = session.execute(
-        select(CartLine.variant_id, CartLine.quantity)
-        .join(Cart, Cart.id == CartLine.cart_id)
-        .where(owner.matches())
-        .order_by(CartLine.variant_id)
-    )
-    return [(variant_id, quantity) for variant_id, quantity in rows]
-
-
-def count(session: Session, owner: Owner | None) -> int:
-    """Units in the cart: one indexed query, none without a cart."""
-    if owner is None:
-        return 0
-    total = session.scalar(
-        select(func.coalesce(func.sum(CartLine.quantity), 0))
-        .join(Cart, Cart.id == CartLine.cart_id)
-        .where(owner.matches())
-    )
-    return int(total or 0)
 
 
 # --- The current visitor's cart (request context) --------------------------------------------

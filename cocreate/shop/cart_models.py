@@ -3,9 +3,10 @@ prices are read from `Variant.price` whenever a cart is shown or checked out."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cocreate.core.db import Base, now_utc
@@ -51,3 +52,16 @@ class CartLine(Base):
     )
     quantity: Mapped[int]
     added_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose cart: a member's (`user_id`) or an anonymous visitor's (`token`)."""
+
+    user_id: int | None = None
+    token: str | None = None
+
+    def matches(self) -> ColumnElement[bool]:
+        if self.user_id is not None:
+            return Cart.user_id == self.user_id
+        return Cart.token == self.token

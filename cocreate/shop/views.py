@@ -17,7 +17,7 @@ from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.clock import clock
 from cocreate.core.responses import failed_page
-from cocreate.shop import cart, catalogue, product_page
+from cocreate.shop import cart, cart_contents, catalogue, product_page
 
 bp = Blueprint("shop", __name__, template_folder="templates")
 
@@ -68,7 +68,7 @@ def product(design_id: int) -> ResponseReturnValue:
 def _cart_page(status: int = 200, message: str | None = None) -> ResponseReturnValue:
     session = db.session()
     context = {
-        "contents": cart.contents(session, cart.current_owner()),
+        "contents": cart_contents.contents(session, cart.current_owner()),
         "max_quantity": settings().CART_MAX_QUANTITY,
         "variant_label": catalogue.variant_label,
         "checkout_url": _checkout_url(),

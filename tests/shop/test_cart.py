@@ -16,8 +16,9 @@ from cocreate.core.money import Money
 from cocreate.designs.models import DesignState
 from cocreate.production.models import Variant
 from cocreate.shop import cart
-from cocreate.shop.cart import CartError, Owner, Problem
-from cocreate.shop.cart_models import Cart, CartLine
+from cocreate.shop.cart import CartError
+from cocreate.shop.cart_contents import Problem, contents, count, lines
+from cocreate.shop.cart_models import Cart, CartLine, Owner
 from tests.accounts.factories import UserFactory
 from tests.shop.catalog_factories import OnSaleDesignFactory, variant
 
@@ -55,7 +56,7 @@ def test_adding_is_capped_by_the_maximum_and_by_stock(db_session: Session) -> No
     short = add(db_session, owner, few.id, 2)
     assert short.quantity == 3
     assert short.message(10) == "Only 3 of this item are left: your cart holds them all."
-    assert cart.lines(db_session, owner) == [(plenty.id, 10), (few.id, 3)]
+    assert lines(db_session, owner) == [(plenty.id, 10), (few.id, 3)]
 
 
 @pytest.mark.parametrize(
@@ -88,7 +89,7 @@ def test_set_quantity_and_remove(db_session: Session) -> None:
         cart.set_quantity(db_session, ANON, variant_id, quantity, max_quantity=10, now=NOW)
 
     change(4)
-    assert cart.lines(db_session, ANON) == [(item.id, 4)]
+    assert lines(db_session, ANON) == [(item.id, 4)]
     for wrong, message in [(0, "from 1 to 10"), (11, "from 1 to 10"), (5, "Only 4 left")]:
         with pytest.raises(CartError, match=re.escape(message)):
             change(wrong)
@@ -101,11 +102,11 @@ def test_set_quantity_and_remove(db_session: Session) -> None:
     set_stock(db_session, item.id, 0)
     with pytest.raises(CartError, match=re.escape("This item sold out: remove it from your cart.")):
         change(1)
-    assert cart.lines(db_session, ANON) == [(item.id, 2)]
+    assert lines(db_session, ANON) == [(item.id, 2)]
     assert cart.remove(db_session, ANON, item.id, now=NOW) is True
     assert cart.remove(db_session, ANON, item.id, now=NOW) is False
     assert cart.remove(db_session, Owner(token="nobody"), item.id, now=NOW) is False
-    assert cart.lines(db_session, ANON) == []
+    assert lines(db_session, ANON) == []
 
 
 def test_merge_adds_quantities_capped_by_stock_and_maximum(db_session: Session) -> None:
@@ -125,13 +126,13 @@ def test_merge_adds_quantities_capped_by_stock_and_maximum(db_session: Session) 
     set_stock(db_session, gone.id, 0)
     assert cart.merge(db_session, "anonymous-token", member.id, max_quantity=10, now=NOW) == 3
     # 9 + 3 capped at 10; 4 capped at the 1 left; the sold-out line stays, to be flagged.
-    assert cart.lines(db_session, owner) == [
+    assert lines(db_session, owner) == [
         (both.id, 10),
         (scarce.id, 1),
         (mine.id, 2),
         (gone.id, 4),
     ]
-    assert cart.lines(db_session, ANON) == []
+    assert lines(db_session, ANON) == []
     assert cart_rows(db_session) == 1
     assert cart.merge(db_session, "anonymous-token", member.id, max_quantity=10, now=NOW) == 0
 
@@ -141,7 +142,7 @@ def test_merge_makes_the_member_cart_when_there_is_none(db_session: Session) -> 
     item = variant(OnSaleDesignFactory().id, stock=3)
     add(db_session, ANON, item.id, 2)
     assert cart.merge(db_session, "anonymous-token", member.id, max_quantity=10, now=NOW) == 1
-    assert cart.lines(db_session, Owner(user_id=member.id)) == [(item.id, 2)]
+    assert lines(db_session, Owner(user_id=member.id)) == [(item.id, 2)]
 
 
 def test_contents_are_priced_from_the_variants_now_and_flagged(db_session: Session) -> None:
@@ -157,23 +158,23 @@ def test_contents_are_priced_from_the_variants_now_and_flagged(db_session: Sessi
     retired.state = DesignState.RETIRED
     db_session.execute(update(Variant).where(Variant.id == fine.id).values(price_amount=2700))
     db_session.expire_all()
-    contents = cart.contents(db_session, ANON)
-    assert [(i.design.title, i.quantity, i.problem) for i in contents.items] == [
+    found = contents(db_session, ANON)
+    assert [(i.design.title, i.quantity, i.problem) for i in found.items] == [
         ("Fine", 2, None),
         ("Short", 3, Problem.SHORT),
         ("Sold", 1, Problem.SOLD_OUT),
         ("Retired", 1, Problem.UNAVAILABLE),
     ]
-    assert contents.items[0].total == Money(5400, "EUR")
-    assert contents.items[0].mockup is not None
-    assert contents.items[0].mockup.key.endswith("-tee-black.webp")
-    assert contents.items[1].mockup is not None
-    assert contents.items[1].mockup.key.endswith("-poster.webp")
-    assert contents.total == Money(5400 + 3 * 2500 + 1000 + 1000, "EUR")
-    assert contents.count == 7 and contents.has_problems
-    assert cart.count(db_session, ANON) == 7
-    assert cart.contents(db_session, None).total is None
-    assert cart.count(db_session, None) == 0
+    assert found.items[0].total == Money(5400, "EUR")
+    assert found.items[0].mockup is not None
+    assert found.items[0].mockup.key.endswith("-tee-black.webp")
+    assert found.items[1].mockup is not None
+    assert found.items[1].mockup.key.endswith("-poster.webp")
+    assert found.total == Money(5400 + 3 * 2500 + 1000 + 1000, "EUR")
+    assert found.count == 7 and found.has_problems
+    assert count(db_session, ANON) == 7
+    assert contents(db_session, None).total is None
+    assert count(db_session, None) == 0
 
 
 def test_checkout_contract_for_an_anonymous_visitor(db_session: Session) -> None:
@@ -208,7 +209,7 @@ def test_checkout_contract_for_a_member(db_session: Session) -> None:
     assert cart.current_cart_lines(db_session) == [(item.id, 2)]
     cart.clear_current_cart(db_session)
     assert cart.current_cart_lines(db_session) == []
-    assert cart.lines(db_session, Owner(user_id=stranger.id)) == [(item.id, 1)]
+    assert lines(db_session, Owner(user_id=stranger.id)) == [(item.id, 1)]
 
 
 def test_abandoned_anonymous_carts_are_purged(db_session: Session) -> None:

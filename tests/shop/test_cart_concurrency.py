@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cocreate.core import db
 from cocreate.core.clock import clock
 from cocreate.shop import cart
-from cocreate.shop.cart_models import Cart, CartLine
+from cocreate.shop.cart_models import Cart, CartLine, Owner
 from tests.accounts.factories import UserFactory
 from tests.concurrency import TIMEOUT, Concurrent
 from tests.shop.catalog_factories import OnSaleDesignFactory, variant
@@ -29,7 +29,7 @@ def test_two_first_adds_to_one_member_cart_at_once(concurrent: Concurrent) -> No
     def add(quantity: int) -> int:
         session = concurrent.session()
         with concurrent.request(session):
-            owner = cart.Owner(user_id=member_id)
+            owner = Owner(user_id=member_id)
             start_together.wait()
             added = cart.add(
                 session, owner, variant_id, quantity, max_quantity=10, now=clock().now()
