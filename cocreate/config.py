@@ -324,6 +324,13 @@ class Config:
     )
     #: Largest quantity staff may enter for one variant of a run (a typo guard).
     PRODUCTION_MAX_QUANTITY: int = 10_000
+    #: The shop's catalogue and cart. Most of one variant a cart line may hold (each add is
+    #: 1 to this many, and a line is capped at it).
+    CART_MAX_QUANTITY: int = 10
+    #: From this many units left down to 1, a product page says "only N left".
+    SHOP_LOW_STOCK: int = 5
+    #: Anonymous carts untouched this many days are deleted by `cart.purge_abandoned`.
+    CART_ABANDONED_DAYS: int = 30
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7
@@ -401,6 +408,12 @@ class Config:
             problems.append("PRODUCTION_SIZE_CURVE weights cannot be negative")
         if self.PRODUCTION_MAX_QUANTITY < 1:
             problems.append("PRODUCTION_MAX_QUANTITY must be at least 1")
+        if self.CART_MAX_QUANTITY < 1:
+            problems.append("CART_MAX_QUANTITY must be at least 1")
+        if self.SHOP_LOW_STOCK < 0:
+            problems.append("SHOP_LOW_STOCK cannot be negative")
+        if self.CART_ABANDONED_DAYS < 1:
+            problems.append("CART_ABANDONED_DAYS must be at least 1")
         if self.production:
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 problems.append("production needs a random SECRET_KEY of 32+ characters")

@@ -6,4 +6,24 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to wire yet: the shop's pages come with its models."""
+    init_catalogue_and_cart(app)
+
+
+# --- Catalogue, product pages and the cart (helper "catalog") -----------------------------------
+
+
+def init_catalogue_and_cart(app: Flask) -> None:
+    # Imported here, not at the top: importing the models must not pull in the views.
+    from flask_login import user_logged_in
+
+    from cocreate.designs import page_sections
+    from cocreate.shop import cart, cart_models, product_page  # noqa: F401  (tables known)
+    from cocreate.shop.views import bp
+
+    app.register_blueprint(bp)
+    # Accounts sits below the shop, so log-in cannot call the cart: Flask-Login's signal, sent
+    # by `login_user` inside `accounts.auth.log_in`, merges the anonymous cart. Blinker keeps
+    # one connection per receiver: an app made again (tests make one per test) changes nothing.
+    user_logged_in.connect(cart.merge_at_login)
+    page_sections.register(app, "aside", product_page.render_design_section)
+    app.jinja_env.globals.update(cart_count=cart.current_count)
