@@ -97,6 +97,9 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
         session, view, search=search, tag=tag, page=page_number, now=clock().now()
     )
     tag_row = queries.tag_by_slug(session, tag) if tag else None
+    tags = _popular_tags().get(
+        session, now=clock().now(), ttl=settings().GALLERY_TAGS_CACHE_SECONDS
+    )
     return render_template(
         "designs/gallery.html",
         page=page,
@@ -107,8 +110,16 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
         searching=bool(queries.search_terms(search)),
         tag=tag,
         tag_name=tag_row.name if tag_row else tag,
-        tags=queries.popular_tags(session),
+        tags=tags,
     )
+
+
+def _popular_tags() -> queries.PopularTagsCache:
+    """This app's cache (one per app, so each test's app starts empty)."""
+    cache = current_app.extensions.get("cocreate.popular_tags")
+    if cache is None:
+        cache = current_app.extensions["cocreate.popular_tags"] = queries.PopularTagsCache()
+    return cache
 
 
 #: From this much time left a card counts days; below it, hours: "1 day left" would hide that
