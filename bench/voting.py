@@ -23,11 +23,17 @@ Targets (on SQLite): every gallery view >= 50 % of its baseline's requests/s, vo
 of both under 250 ms, and no vote lost: after the run every design's counters equal its rows.
 Until the vote route exists (a 404) the vote half is skipped with a message.
 
+Beside requests/s, each row shows the server's CPU time per request (its gunicorn workers'
+user + system time over the round, from /proc): on a machine busy with other work, throughput
+and latency follow that work, CPU per request barely does, so its ratio (baseline CPU / subject
+CPU) is what an idle machine's throughput ratio would be. Run it on an idle machine for p99.
+
 With `--json` the last line is one JSON object: backend, designs, votes, seed_seconds,
-gallery_ratio (worst view) and gallery_worst, gallery_p99_ms (worst view), vote_ratio,
-vote_p99_ms, vote_errors, lost_votes (sum over designs of |vote_count - counted rows|, null when
-the vote half was skipped), counter_mismatches, views (per view: rps, p99_ms, base_rps,
-base_p99_ms, ratio) and vote_skipped (why, or null).
+gallery_ratio (worst view) and gallery_worst, gallery_p99_ms (worst view), gallery_cpu_ratio
+(worst view), vote_ratio, vote_p99_ms, vote_cpu_ratio, vote_errors, lost_votes (sum over designs
+of |vote_count - counted rows|, null when the vote half was skipped), counter_mismatches, views
+(per view: rps, p50_ms, p99_ms, base_rps, base_p99_ms, ratio, cpu_ms, base_cpu_ms, cpu_ratio,
+errors, statuses), vote (the same for votes) and vote_skipped (why, or null).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,7 +66,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
 from bench.voting_app import bench_metadata  # noqa: E402
-from bench.voting_load import Call, Client, Measure, run  # noqa: E402
+from bench.voting_load import Call, Client, Measure, children, run  # noqa: E402
 from bench.voting_seed import Seeded, seed  # noqa: E402
 from cocreate.core import db  # noqa: E402
 from cocreate.core.cli import alembic_config  # noqa: E402
@@ -96,8 +103,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    #: The workers' process ids, for their CPU time.
+    workers: list[int]
+
+
 @contextmanager
-def gunicorn(url: str, scratch: Path, workers: int) -> Iterator[int]:
+def gunicorn(url: str, scratch: Path, workers: int) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
@@ -115,7 +129,7 @@ def gunicorn(url: str, scratch: Path, workers: int) -> Iterator[int]:
     )  # fmt: skip
     try:
         wait_ready(port, server, scratch / "gunicorn.log")
-        yield port
+        yield Server(port, children(server.pid))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -139,19 +153,28 @@ def wait_ready(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
 
 
 def compare(
-    port: int,
+    server: Server,
     subject: Callable[[int, int], Call],
     baseline: Callable[[int, int], Call],
     args: argparse.Namespace,
 ) -> tuple[Measure, Measure]:
     """Rounds alternate which side goes first; a short warm-up loads both first."""
     for calls in (subject, baseline):
-        run(port, calls, threads=args.threads, seconds=0.5, ok=OK)
+        run(server.port, calls, threads=args.threads, seconds=0.5, ok=OK)
     mine, base = Measure(), Measure()
     for round_number in range(args.rounds):
         sides = [(subject, mine), (baseline, base)]
         for calls, total in sides if round_number % 2 == 0 else sides[::-1]:
-            total.add(run(port, calls, threads=args.threads, seconds=args.seconds, ok=OK))
+            total.add(
+                run(
+                    server.port,
+                    calls,
+                    threads=args.threads,
+                    seconds=args.seconds,
+                    ok=OK,
+                    server_pids=server.workers,
+                )
+            )
     return mine, base
 
 
@@ -163,17 +186,20 @@ def figures(mine: Measure, base: Measure) -> dict[str, Any]:
         "base_rps": round(base.rps, 1),
         "base_p99_ms": round(base.p99_ms, 1),
         "ratio": round(mine.rps / base.rps, 3) if base.rps else 0.0,
+        "cpu_ms": round(mine.cpu_ms, 2),
+        "base_cpu_ms": round(base.cpu_ms, 2),
+        "cpu_ratio": round(base.cpu_ms / mine.cpu_ms, 3) if mine.cpu_ms else 0.0,
         "errors": mine.errors + base.errors,
         "statuses": {str(k): v for k, v in sorted(mine.statuses.items())},
     }
 
 
-def bench_gallery(port: int, seeded: Seeded, args: argparse.Namespace) -> dict[str, Any]:
+def bench_gallery(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict[str, Any]:
     views = {}
     for name, query in gallery_views(seeded).items():
         page = Call("GET", real_path(query))
         memory = Call("GET", "/_bench/gallery?" + urlencode(query))
-        mine, base = compare(port, lambda _t, _n, c=page: c, lambda _t, _n, c=memory: c, args)
+        mine, base = compare(server, lambda _t, _n, c=page: c, lambda _t, _n, c=memory: c, args)
         views[name] = figures(mine, base)
     return views
 
@@ -200,8 +226,9 @@ def vote_call(member: int, cookie: str, path: str, rnd: random.Random) -> Call:
     return Call("POST", path, urlencode(form).encode(), headers)
 
 
-def bench_votes(port: int, seeded: Seeded, args: argparse.Namespace) -> dict[str, Any] | str:
+def bench_votes(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict[str, Any] | str:
     """The vote half's figures, or why it was skipped."""
+    port = server.port
     members = seeded.voters[: args.members]
     cookies = log_in(port, members[:1])
     design = seeded.open_designs[0]
@@ -233,7 +260,7 @@ def bench_votes(port: int, seeded: Seeded, args: argparse.Namespace) -> dict[str
         own = mine_members[t]
         return vote_call(own[n % len(own)], "", "/_bench/insert", rnds[t])
 
-    mine, base = compare(port, vote, insert, args)
+    mine, base = compare(server, vote, insert, args)
     return figures(mine, base)
 
 
@@ -267,9 +294,9 @@ def measure(url: str, args: argparse.Namespace, scratch: Path) -> dict[str, Any]
     bench_metadata.create_all(engine)
     print(f"seeded {seeded.designs:,} designs and {seeded.votes:,} votes in "
           f"{seeded.seconds:.1f} s", file=sys.stderr)  # fmt: skip
-    with gunicorn(url, scratch, workers=2) as port:
-        views = bench_gallery(port, seeded, args)
-        votes = bench_votes(port, seeded, args)
+    with gunicorn(url, scratch, workers=2) as server:
+        views = bench_gallery(server, seeded, args)
+        votes = bench_votes(server, seeded, args)
     lost, mismatches = counter_check(engine)
     engine.dispose()
     worst = min(views, key=lambda name: views[name]["ratio"])
@@ -282,11 +309,13 @@ def measure(url: str, args: argparse.Namespace, scratch: Path) -> dict[str, Any]
         "gallery_ratio": views[worst]["ratio"],
         "gallery_worst": worst,
         "gallery_p99_ms": max(v["p99_ms"] for v in views.values()),
+        "gallery_cpu_ratio": min(v["cpu_ratio"] for v in views.values()),
         "views": views,
         "vote_skipped": votes if isinstance(votes, str) else None,
         "vote": votes if isinstance(votes, dict) else None,
         "vote_ratio": votes["ratio"] if isinstance(votes, dict) else None,
         "vote_p99_ms": votes["p99_ms"] if isinstance(votes, dict) else None,
+        "vote_cpu_ratio": votes["cpu_ratio"] if isinstance(votes, dict) else None,
         "vote_errors": votes["errors"] if isinstance(votes, dict) else None,
         "lost_votes": lost if isinstance(votes, dict) else None,
         "counter_mismatches": mismatches,
@@ -300,17 +329,19 @@ def report(s: dict[str, Any]) -> None:
         f"(seeded in {s['seed_seconds']} s), gunicorn 2 workers, {s['threads']} client threads"
     )
     print(f"  {'':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}   {'base req/s':>11}"
-          f"{'base p99':>10}{'ratio':>8}{'errors':>8}")  # fmt: skip
+          f"{'base p99':>10}{'ratio':>8}   {'cpu ms':>7}{'base cpu':>9}{'ratio':>7}"
+          f"{'errors':>8}")  # fmt: skip
     rows = [(f"gallery {name}", fig) for name, fig in s["views"].items()]
     if s["vote"]:
         rows.append(("vote POST", s["vote"]))
     for label, fig in rows:
         print(f"  {label:<16}{fig['rps']:>9.1f}{fig['p50_ms']:>9.1f}{fig['p99_ms']:>9.1f}   "
-              f"{fig['base_rps']:>11.1f}{fig['base_p99_ms']:>10.1f}{fig['ratio']:>8.2f}"
+              f"{fig['base_rps']:>11.1f}{fig['base_p99_ms']:>10.1f}{fig['ratio']:>8.2f}   "
+              f"{fig['cpu_ms']:>7.2f}{fig['base_cpu_ms']:>9.2f}{fig['cpu_ratio']:>7.2f}"
               f"{fig['errors']:>8}")  # fmt: skip
     print(f"  gallery: worst ratio {s['gallery_ratio']:.2f} ({s['gallery_worst']}; target >= "
-          f"{GALLERY_TARGET}), worst p99 {s['gallery_p99_ms']:.0f} ms (target < "
-          f"{P99_TARGET_MS:.0f})")  # fmt: skip
+          f"{GALLERY_TARGET}), worst CPU ratio {s['gallery_cpu_ratio']:.2f}, worst p99 "
+          f"{s['gallery_p99_ms']:.0f} ms (target < {P99_TARGET_MS:.0f})")  # fmt: skip
     if s["vote_skipped"]:
         print(f"  vote: skipped: {s['vote_skipped']}")
     else:
@@ -344,8 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="end with one JSON summary line")
     parser.add_argument("--designs", type=int, default=10_000)
     parser.add_argument("--votes", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=float, default=4.0, help="length of one round")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds per side")
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of one round")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds per side")
     parser.add_argument("--threads", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--members", type=int, default=400, help="members who vote")
     where = parser.add_mutually_exclusive_group()

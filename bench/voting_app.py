@@ -39,7 +39,7 @@ from cocreate.accounts.models import User
 from cocreate.config import Config
 from cocreate.core import db
 from cocreate.core.clock import clock
-from cocreate.designs import queries
+from cocreate.designs import queries, tag_cloud
 
 bench_metadata = MetaData()
 #: The bare insert's table: created by bench/voting.py, not by the migrations.
@@ -118,7 +118,7 @@ def gallery_context(session: Session, view: str, tag: str, q: str) -> dict[str, 
         searching=bool(queries.search_terms(q)),
         tag=tag or None,
         tag_name=tag_row.name if tag_row else None,
-        tags=queries.popular_tags(session),
+        tags=tag_cloud.popular_tags(session),
     )
 
 

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, text
+from sqlalchemy import Connection, Engine, ForeignKeyConstraint, Table, bindparam, insert, text
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from cocreate.accounts.models import User
 from cocreate.core.db import UTCDateTime
@@ -34,6 +37,7 @@ from cocreate.designs.models import (
     tag_slug,
 )
 from cocreate.voting import counters
+from cocreate.voting.models import Vote
 
 FIRST = ["Inès", "Kofi", "Zoë", "Mateo", "Aiko", "Léa", "Omar", "Chloé", "Ravi", "Björn"]
 LAST = ["Laurent", "Mensah", "Müller", "García", "Tanaka", "Dupré", "Haddad", "Okafor"]
@@ -90,7 +94,8 @@ def seed(engine: Engine, *, designs: int, votes: int, now: datetime, rnd: random
         conn.execute(insert(Design), rows)
         conn.execute(insert(design_tags), links)
         conn.execute(insert(DesignProduct), products)
-        _insert_votes(conn, plan, voters, now)
+        with _bulk_load(conn, Vote.__table__):
+            _insert_votes(conn, plan, voters, now)
         _set_counters(conn)
     with Session(engine) as session:
         counters.refresh_ranking(session, prior_weight=PRIOR_WEIGHT, now=now)
@@ -270,6 +275,29 @@ def _insert_votes(conn: Any, plan: list[dict[str, Any]], voters: int, now: datet
         },
     )
     conn.execute(text("DROP TABLE bench_plan"))
+
+
+@contextmanager
+def _bulk_load(conn: Connection, table: Table) -> Iterator[None]:
+    """The table's secondary indexes, and on PostgreSQL its foreign keys, are dropped for the
+    insert and made again after it, each in one pass over the rows: kept, they are updated and
+    checked row by row (30 s instead of 10 on PostgreSQL). The rows are valid by construction,
+    and everything is made again from the same metadata the migrations match (no drift)."""
+    indexes = [index for index in table.indexes if not index.unique]
+    keys = [
+        constraint
+        for constraint in table.constraints
+        if isinstance(constraint, ForeignKeyConstraint) and conn.dialect.name == "postgresql"
+    ]
+    for key in keys:
+        conn.execute(DropConstraint(key))
+    for index in indexes:
+        index.drop(conn)
+    yield
+    for index in indexes:
+        index.create(conn)
+    for key in keys:
+        conn.execute(AddConstraint(key))
 
 
 def _set_counters(conn: Any) -> None:

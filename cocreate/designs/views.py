@@ -31,7 +31,7 @@ from cocreate.core.clock import clock
 from cocreate.core.errors import render_error
 from cocreate.core.ratelimit import account_key, limiter, upload_limit
 from cocreate.core.responses import CONFLICT, FAILED, failed_page, form_page
-from cocreate.designs import lifecycle, queries, services
+from cocreate.designs import lifecycle, queries, services, tag_cloud
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.forms import DesignForm
 from cocreate.designs.models import Design, Mockup, tag_slug
@@ -114,11 +114,11 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
     )
 
 
-def _popular_tags() -> queries.PopularTagsCache:
+def _popular_tags() -> tag_cloud.PopularTagsCache:
     """This app's cache (one per app, so each test's app starts empty)."""
     cache = current_app.extensions.get("cocreate.popular_tags")
     if cache is None:
-        cache = current_app.extensions["cocreate.popular_tags"] = queries.PopularTagsCache()
+        cache = current_app.extensions["cocreate.popular_tags"] = tag_cloud.PopularTagsCache()
     return cache
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cocreate.config import Config, ConfigError
 from cocreate.core.clock import TestClock
-from cocreate.designs import queries
+from cocreate.designs import queries, tag_cloud
 from cocreate.designs.models import Design, DesignState, design_tags
 from tests.accounts.factories import UserFactory
 from tests.designs.factories import DesignFactory, TagFactory
@@ -203,10 +203,10 @@ def test_popular_tags_count_public_designs_most_used_first(db_session: Session) 
     design("C", DesignState.CLOSED, tags=[sea])
     design("D", DesignState.DRAFT, tags=[hills, alone])
     design("E", DesignState.REMOVED, tags=[hills, alone])
-    assert queries.popular_tags(db_session) == [
+    assert tag_cloud.popular_tags(db_session) == [
         ("sea", "sea", 3), ("zen", "zen", 2), ("hills", "hills", 1),
     ]  # fmt: skip
-    assert queries.popular_tags(db_session, limit=2) == [("sea", "sea", 3), ("zen", "zen", 2)]
+    assert tag_cloud.popular_tags(db_session, limit=2) == [("sea", "sea", 3), ("zen", "zen", 2)]
 
 
 def test_a_change_made_here_shows_at_once(
@@ -259,7 +259,7 @@ def test_no_cache_when_the_delay_is_zero(
 
 
 def test_cache_counts_again_after_the_delay_or_when_time_goes_back(db_session: Session) -> None:
-    cache = queries.PopularTagsCache()
+    cache = tag_cloud.PopularTagsCache()
     sea, hills = TagFactory(name="sea"), TagFactory(name="hills")
     design("A", tags=[sea])
     other = design("B")
@@ -271,7 +271,7 @@ def test_cache_counts_again_after_the_delay_or_when_time_goes_back(db_session: S
     fresh = [("hills", "hills", 1), ("sea", "sea", 1)]
     assert cache.get(db_session, now=NOW - timedelta(seconds=1), ttl=60) == fresh
     # Each cache is its own (one per app): a new one counts.
-    assert queries.PopularTagsCache().get(db_session, now=NOW, ttl=60) == fresh
+    assert tag_cloud.PopularTagsCache().get(db_session, now=NOW, ttl=60) == fresh
 
 
 def test_delay_setting_is_checked() -> None:
