@@ -59,7 +59,7 @@ bench: install-dev
 ## Gallery views and votes under load, on SQLite then PostgreSQL (10,000 designs, 1M votes)
 bench-voting: install-dev services
 	$(BIN)/python bench/voting.py
-	$(BIN)/python bench/voting.py --pg
+	$(BIN)/python bench/voting.py --database-url $(PG_URL)
 
 ## ruff, then the import rules of pyproject.toml's [tool.importlinter] (core imports no domain, …)
 ## ruff, mypy over cocreate/ (settings in pyproject.toml) and the import rules between packages

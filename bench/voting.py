@@ -23,10 +23,11 @@ Targets (on SQLite): every gallery view >= 50 % of its baseline's requests/s, vo
 of both under 250 ms, and no vote lost: after the run every design's counters equal its rows.
 Until the vote route exists (a 404) the vote half is skipped with a message.
 
-Beside requests/s, each row shows the server's CPU time per request (its gunicorn workers'
-user + system time over the round, from /proc): on a machine busy with other work, throughput
-and latency follow that work, CPU per request barely does, so its ratio (baseline CPU / subject
-CPU) is what an idle machine's throughput ratio would be. Run it on an idle machine for p99.
+Beside requests/s, each row shows the server's CPU time per request: user + system time of its
+gunicorn workers, and on PostgreSQL of the database's backends, over the rounds (from /proc).
+On a machine busy with other work, throughput and latency follow that work while CPU per
+request barely does, so its ratio (baseline CPU / subject CPU) is what an idle machine's
+throughput ratio would be. Run it on an idle machine for p99.
 
 With `--json` the last line is one JSON object: backend, designs, votes, seed_seconds,
 gallery_ratio (worst view) and gallery_worst, gallery_p99_ms (worst view), gallery_cpu_ratio
@@ -108,10 +109,26 @@ class Server:
     port: int
     #: The workers' process ids, for their CPU time.
     workers: list[int]
+    #: The database, whose own server processes (PostgreSQL's) count as the app's CPU too.
+    engine: Engine
+
+    def pids(self) -> list[int]:
+        """The workers and, on PostgreSQL, the backends serving this database (this machine's
+        server: the bench runs against 127.0.0.1), other than this process's own."""
+        if self.engine.dialect.name != "postgresql":
+            return self.workers
+        with self.engine.connect() as conn:
+            backends = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            return [*self.workers, *backends]
 
 
 @contextmanager
-def gunicorn(url: str, scratch: Path, workers: int) -> Iterator[Server]:
+def gunicorn(url: str, engine: Engine, scratch: Path, workers: int) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
@@ -129,7 +146,7 @@ def gunicorn(url: str, scratch: Path, workers: int) -> Iterator[Server]:
     )  # fmt: skip
     try:
         wait_ready(port, server, scratch / "gunicorn.log")
-        yield Server(port, children(server.pid))
+        yield Server(port, children(server.pid), engine)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -161,6 +178,7 @@ def compare(
     """Rounds alternate which side goes first; a short warm-up loads both first."""
     for calls in (subject, baseline):
         run(server.port, calls, threads=args.threads, seconds=0.5, ok=OK)
+    pids = server.pids()  # after the warm-up, once the pools hold their connections
     mine, base = Measure(), Measure()
     for round_number in range(args.rounds):
         sides = [(subject, mine), (baseline, base)]
@@ -172,7 +190,7 @@ def compare(
                     threads=args.threads,
                     seconds=args.seconds,
                     ok=OK,
-                    server_pids=server.workers,
+                    server_pids=pids,
                 )
             )
     return mine, base
@@ -294,7 +312,7 @@ def measure(url: str, args: argparse.Namespace, scratch: Path) -> dict[str, Any]
     bench_metadata.create_all(engine)
     print(f"seeded {seeded.designs:,} designs and {seeded.votes:,} votes in "
           f"{seeded.seconds:.1f} s", file=sys.stderr)  # fmt: skip
-    with gunicorn(url, scratch, workers=2) as server:
+    with gunicorn(url, engine, scratch, workers=2) as server:
         views = bench_gallery(server, seeded, args)
         votes = bench_votes(server, seeded, args)
     lost, mismatches = counter_check(engine)
