@@ -1,7 +1,9 @@
 """Read side of designs: the gallery's views, search, tags, a designer's designs.
 
 Every listing runs a constant number of queries whatever the page size: designers are joined,
-tags and products are loaded with one `selectin` query each.
+tags and products are loaded with one `selectin` query each. A gallery page is one query: its
+cards show neither tags nor products (CARD_COLUMNS), and each view reads its rows from an
+index in its own order (`_listing`). The popular tags beside it are in tag_cloud.py.
 """
 
 from __future__ import annotations
