@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cocreate
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres test-e2e ci lint mutation bench i18n i18n-compile install install-dev services chromium clean
+.PHONY: run test test-postgres test-e2e ci lint mutation bench bench-voting i18n i18n-compile install install-dev services chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ test-e2e: install-dev chromium
 ## Artwork pipeline against a bare Pillow baseline (figures printed; --json for machines)
 bench: install-dev
 	$(BIN)/python bench/artwork.py
+
+## Gallery views and votes under load, on SQLite then PostgreSQL (10,000 designs, 1M votes)
+bench-voting: install-dev services
+	$(BIN)/python bench/voting.py
+	$(BIN)/python bench/voting.py --database-url $(PG_URL)
 
 ## ruff, then the import rules of pyproject.toml's [tool.importlinter] (core imports no domain, …)
 ## ruff, mypy over cocreate/ (settings in pyproject.toml) and the import rules between packages

@@ -285,6 +285,10 @@ class Config:
     SCREENING: bool = True
     #: Length of a design's voting window.
     VOTING_DAYS: int = 7
+    #: Seconds each app process keeps the gallery's popular tags (a GROUP BY over every tagged
+    #: design) before counting again; 0 counts on every page. A change made by the same process
+    #: shows at once; other processes show it within this delay.
+    GALLERY_TAGS_CACHE_SECONDS: int = 60
     #: Prior weight C of the Bayesian average (DESIGN.md "Votes and ranking"): a design's rank
     #: counts as C extra votes at the mean score of all designs.
     VOTING_PRIOR_WEIGHT: int = 20
@@ -393,6 +397,8 @@ class Config:
             problems.append("PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY")
         if self.DEFAULT_LOCALE not in self.LOCALES:
             problems.append("DEFAULT_LOCALE must be one of LOCALES")
+        if self.GALLERY_TAGS_CACHE_SECONDS < 0:
+            problems.append("GALLERY_TAGS_CACHE_SECONDS must be 0 or more")
         if len(self.CURRENCY) != 3 or not self.CURRENCY.isupper():
             problems.append("CURRENCY must be an ISO 4217 code such as EUR")
         # C = 0 would divide by zero in the rank of a design without counted votes.

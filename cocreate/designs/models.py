@@ -108,8 +108,11 @@ class Design(Base):
         CheckConstraint("comment_count >= 0", name="comment_count_positive"),
         # "Top ranked" reads this index backwards: no sort of every design per request.
         Index("ix_designs_rank", "rank_score", "vote_count", "id"),
-        Index("ix_designs_state_voting_ends_at", "state", "voting_ends_at"),
-        Index("ix_designs_state_published_at", "state", "published_at"),
+        # The gallery's views read these in their order and stop at the page's end (each
+        # ends with id, the tie-break): designs/queries.page_ids says which view uses which.
+        Index("ix_designs_state_voting_ends_at_id", "state", "voting_ends_at", "id"),
+        Index("ix_designs_state_published_at_id", "state", "published_at", "id"),
+        Index("ix_designs_published_at_id_state", "published_at", "id", "state"),
         # Trigram index: lets PostgreSQL answer `search_text LIKE '%term%'` without reading
         # every row. The migration creates it only where pg_trgm is available; on SQLite it is
         # a plain index (a LIKE with a leading % scans it, which is smaller than the table).

@@ -31,7 +31,7 @@ from cocreate.core.clock import clock
 from cocreate.core.errors import render_error
 from cocreate.core.ratelimit import account_key, limiter, upload_limit
 from cocreate.core.responses import CONFLICT, FAILED, failed_page, form_page
-from cocreate.designs import lifecycle, queries, services
+from cocreate.designs import lifecycle, queries, services, tag_cloud
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.forms import DesignForm
 from cocreate.designs.models import Design, Mockup, tag_slug
@@ -97,6 +97,9 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
         session, view, search=search, tag=tag, page=page_number, now=clock().now()
     )
     tag_row = queries.tag_by_slug(session, tag) if tag else None
+    tags = _popular_tags().get(
+        session, now=clock().now(), ttl=settings().GALLERY_TAGS_CACHE_SECONDS
+    )
     return render_template(
         "designs/gallery.html",
         page=page,
@@ -107,8 +110,16 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
         searching=bool(queries.search_terms(search)),
         tag=tag,
         tag_name=tag_row.name if tag_row else tag,
-        tags=queries.popular_tags(session),
+        tags=tags,
     )
+
+
+def _popular_tags() -> tag_cloud.PopularTagsCache:
+    """This app's cache (one per app, so each test's app starts empty)."""
+    cache = current_app.extensions.get("cocreate.popular_tags")
+    if cache is None:
+        cache = current_app.extensions["cocreate.popular_tags"] = tag_cloud.PopularTagsCache()
+    return cache
 
 
 #: From this much time left a card counts days; below it, hours: "1 day left" would hide that
