@@ -63,7 +63,7 @@ def _change_count(session: Session, design_id: int, delta: int) -> None:
     session.execute(
         update(Design)
         .where(Design.id == design_id)
-        .values(comment_count=Design.comment_count + delta)
+        .values(comment_count=Design.comment_count + delta, updated_at=Design.updated_at)
         .execution_options(synchronize_session=False)
     )
 

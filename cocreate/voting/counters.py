@@ -68,6 +68,9 @@ def _apply_totals(session: Session, design_id: int, delta: Effect, prior_weight:
             buy_intent_count=Design.buy_intent_count + delta.buy,
             rank_score=(literal(prior_weight) * _mean_subquery() + new_sum)
             / (literal(prior_weight) + new_count),
+            # Votes are not an edit of the design: keep `updated_at` (it orders "My designs"),
+            # which the column's onupdate would otherwise move.
+            updated_at=Design.updated_at,
         )
         .execution_options(synchronize_session=False)
     )
@@ -149,7 +152,7 @@ def refresh_ranking(session: Session, *, prior_weight: int, now: datetime) -> fl
     session.execute(
         update(Design)
         .where(Design.rank_score != new_rank)
-        .values(rank_score=new_rank)
+        .values(rank_score=new_rank, updated_at=Design.updated_at)  # not an edit
         .execution_options(synchronize_session=False)
     )
     return mean

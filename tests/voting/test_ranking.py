@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cocreate.core.clock import TestClock
 from cocreate.designs.models import Design, DesignState
-from cocreate.voting import counters, ranking
+from cocreate.voting import comments, counters, ranking
 from cocreate.voting.models import DesignIntent, RankingStats
 from tests.accounts.factories import UserFactory
 from tests.conftest import TEST_START
@@ -337,3 +337,17 @@ def test_the_gallery_s_top_view_links_to_how_ranking_works(
 ) -> None:
     assert 'href="/ranking"' in client.get("/gallery?view=top").get_data(as_text=True)
     assert 'href="/ranking"' not in client.get("/gallery?view=newest").get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("request_ctx", "clock")
+def test_votes_ranking_and_comments_do_not_count_as_edits_of_the_design(
+    db_session: Session,
+) -> None:
+    # `updated_at` orders "My designs": only the designer's own changes may move it.
+    edited = TEST_START - timedelta(days=5)
+    design = open_design(updated_at=edited)
+    cast(db_session, design, UserFactory(), 5, ("tee", "M"))
+    counters.refresh_ranking(db_session, prior_weight=20, now=TEST_START)
+    comments.post(db_session, design, UserFactory(), "Nice lines.", now=TEST_START)
+    stored_at = db_session.scalar(select(Design.updated_at).where(Design.id == design.id))
+    assert stored_at == edited
