@@ -324,6 +324,9 @@ class Config:
     )
     #: Largest quantity staff may enter for one variant of a run (a typo guard).
     PRODUCTION_MAX_QUANTITY: int = 10_000
+    #: A closed design waiting for review longer than this many days is highlighted in the
+    #: review queue and counted on the staff desk: a closed design should not wait unseen.
+    REVIEW_WAIT_DAYS: int = 7
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7
@@ -396,6 +399,8 @@ class Config:
             problems.append("PRODUCTION_SIZE_CURVE weights cannot be negative")
         if self.PRODUCTION_MAX_QUANTITY < 1:
             problems.append("PRODUCTION_MAX_QUANTITY must be at least 1")
+        if self.REVIEW_WAIT_DAYS < 1:
+            problems.append("REVIEW_WAIT_DAYS must be at least 1")
         if self.production:
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 problems.append("production needs a random SECRET_KEY of 32+ characters")
