@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -173,12 +173,17 @@ class DemandPage:
 PER_PAGE = 20
 
 
+def _open_on_reprintable() -> list[ColumnElement[bool]]:
+    """Open requests of designs staff can still reprint (not those removed since)."""
+    return [ReprintRequest.fulfilled_at.is_(None), Design.state.in_(services.REPRINTABLE)]
+
+
 def open_count(session: Session) -> int:
     """Designs with at least one open request (the tab's count)."""
     count = session.scalar(
-        select(func.count(func.distinct(ReprintRequest.design_id))).where(
-            ReprintRequest.fulfilled_at.is_(None)
-        )
+        select(func.count(func.distinct(ReprintRequest.design_id)))
+        .join(Design, Design.id == ReprintRequest.design_id)
+        .where(*_open_on_reprintable())
     )
     return count or 0
 
@@ -189,7 +194,8 @@ def demand(session: Session, page: int = 1, per_page: int = PER_PAGE) -> DemandP
     total = func.count().label("total")
     ranked = session.execute(
         select(ReprintRequest.design_id, total)
-        .where(ReprintRequest.fulfilled_at.is_(None))
+        .join(Design, Design.id == ReprintRequest.design_id)
+        .where(*_open_on_reprintable())
         .group_by(ReprintRequest.design_id)
         .order_by(total.desc(), ReprintRequest.design_id.desc())
         .offset((page - 1) * per_page)

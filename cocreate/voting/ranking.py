@@ -102,8 +102,8 @@ def intents_by_design(session: Session, design_ids: Collection[int]) -> dict[int
             DesignIntent.design_id, DesignIntent.product, DesignIntent.size, DesignIntent.count
         ).where(DesignIntent.design_id.in_(result), DesignIntent.count > 0)
     ).all()
-    for design_id, *intent in rows:
-        result[design_id].append(Intent(*intent))
+    for design_id, product, size, count in rows:
+        result[design_id].append(Intent(product, size, count))
     for listed in result.values():
         listed.sort(key=_catalogue_order)
     return result
