@@ -14,6 +14,7 @@ from cocreate.accounts.models import Role, User
 from cocreate.core.db import now_utc
 from cocreate.demo.designs import seed_designs
 from cocreate.demo.production import seed_production
+from cocreate.demo.review import seed_reprint_requests, seed_votes
 
 DEMO_PASSWORD = "cocreate-demo-2026"  # noqa: S105 - printed for newcomers, demo only
 DEMO_LOGINS: list[tuple[str, str]] = [
@@ -180,4 +181,6 @@ def seed_all(
     staff = people["staff"][1]
     made = seed_designs(session, rng, people["designers"], staff, designs, progress)
     seed_production(session, rng, made, staff)
+    seed_votes(session, rng, made, people["customers"], staff)
+    seed_reprint_requests(session, rng, made, people["customers"])
     return DEMO_LOGINS
