@@ -16,6 +16,7 @@ from cocreate.core.clock import TestClock
 from cocreate.core.money import Money
 from cocreate.core.outbox import OutboxMessage
 from cocreate.designs.models import Design, DesignProduct, DesignState
+from cocreate.production import lifecycle as run_lifecycle
 from cocreate.production import reprints
 from cocreate.production.models import RunLine, RunPrice, RunState, Variant
 from cocreate.production.reprint_models import ReprintRequest
@@ -323,3 +324,39 @@ def test_members_are_told_when_a_reprint_with_their_size_reaches_stock(
     db_session.execute(Variant.__table__.update().values(stock_on_hand=0))
     again = client.post(f"/designs/{design.id}/reprint-requests", data={"option": "tee:M"})
     assert again.status_code == 302
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_a_restock_of_a_design_on_sale_fulfils_the_sold_out_size(
+    db_session: Session, clock: TestClock
+) -> None:
+    design = on_sale(db_session, title="Restocked")
+    run = RunFactory(
+        design=design,
+        state=RunState.PRINTING,
+        lines=[RunLine(product="tee", colour="black", size="L", quantity=6, position=9)],
+        prices=[RunPrice(product="tee", price=Money(2500, "EUR"))],
+    )
+    asker, other = UserFactory(), UserFactory()
+    large = ask(db_session, design, asker, "tee", "L")
+    small = ask(db_session, design, other, "tee", "S")
+
+    run_lifecycle.mark_in_stock(db_session, run, StaffFactory())
+
+    db_session.refresh(large)
+    db_session.refresh(small)
+    assert (large.fulfilled_at, small.fulfilled_at) == (clock.now(), None)
+    notes = db_session.scalars(select(Notification)).all()
+    assert [(n.recipient_id, n.kind) for n in notes] == [
+        (asker.id, NotificationKind.REPRINT_ON_SALE)
+    ]
+    assert reprints.options(db_session, design) == [
+        ("tee", "XS"),
+        ("tee", "S"),
+        ("tee", "XL"),
+        ("tee", "XXL"),
+    ]
+    # A second arrival of the same run is refused before anything is fulfilled or told again.
+    with pytest.raises(run_lifecycle.InvalidTransition):
+        run_lifecycle.mark_in_stock(db_session, run, StaffFactory())
+    assert len(db_session.scalars(select(Notification)).all()) == 1
