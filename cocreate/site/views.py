@@ -18,7 +18,7 @@ from cocreate.core.clock import clock
 from cocreate.designs.models import Design, DesignState
 from cocreate.designs.queries import GalleryView, designs_of, gallery
 from cocreate.production import review
-from cocreate.site import audit
+from cocreate.site import audit, audit_page
 
 bp = Blueprint("site", __name__, template_folder="templates")
 
@@ -69,10 +69,10 @@ def dashboard() -> ResponseReturnValue:
 @admin_required
 def audit_log() -> ResponseReturnValue:
     """Every staff action, newest first, by staff member and kind (admins only)."""
-    filters = audit.AuditFilters.parse(request.args)
+    filters = audit_page.AuditFilters.parse(request.args)
     return render_template(
         "site/audit_log.html",
-        listing=audit.audit_log(db.session(), filters),
+        listing=audit_page.audit_log(db.session(), filters),
         filters=filters,
         kinds=audit.KINDS,
         targets=audit.TARGETS,

@@ -20,7 +20,7 @@ from cocreate.designs.models import DesignState
 from cocreate.production import lifecycle as run_lifecycle
 from cocreate.production import services as production
 from cocreate.production.models import RunState
-from cocreate.site import audit
+from cocreate.site import audit_page
 from cocreate.voting import comments, integrity
 from cocreate.voting.comment_models import CommentReport, ReportReason
 from cocreate.voting.flag_models import VoteFlag
@@ -202,8 +202,8 @@ def test_pages_newest_first_and_the_last_page_full(
 ) -> None:
     every_kind(db_session, clock, people)  # 16 entries
 
-    def page(n: int) -> audit.AuditPage:
-        return audit.audit_log(db_session, audit.AuditFilters(page=n), per_page=8)
+    def page(n: int) -> audit_page.AuditPage:
+        return audit_page.audit_log(db_session, audit_page.AuditFilters(page=n), per_page=8)
 
     first, last = page(1), page(2)
     assert [e.at.minute for e in first.entries] == [15, 14, 13, 12, 11, 10, 9, 9]
@@ -221,7 +221,7 @@ def test_a_demoted_staff_member_is_still_named(
     every_kind(db_session, clock, people)
     people["stan"].role = people["member"].role
     db_session.flush()
-    log = audit.audit_log(db_session, audit.AuditFilters(kind="design_declined"))
+    log = audit_page.audit_log(db_session, audit_page.AuditFilters(kind="design_declined"))
     assert [(e.actor_name, e.label, e.reason_text) for e in log.entries] == [
         ("Stan Staff", "Design declined", "Low buy intent")
     ]
