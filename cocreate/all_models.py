@@ -5,6 +5,7 @@ from cocreate.core import outbox as outbox_models
 from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
 from cocreate.production import models as production_models
+from cocreate.production import reprint_models as production_reprint_models
 from cocreate.shop import cart_models as shop_cart_models
 from cocreate.voting import comment_models as voting_comment_models
 from cocreate.voting import flag_models as voting_flag_models
@@ -17,6 +18,7 @@ __all__ = [
     "designs_models",
     "outbox_models",
     "production_models",
+    "production_reprint_models",
     "shop_cart_models",
     "voting_comment_models",
     "voting_flag_models",

@@ -335,6 +335,9 @@ class Config:
     SHOP_LOW_STOCK: int = 5
     #: Anonymous carts untouched this many days are deleted by `cart.purge_abandoned`.
     CART_ABANDONED_DAYS: int = 30
+    #: A closed design waiting for review longer than this many days is highlighted in the
+    #: review queue and counted on the staff desk: a closed design should not wait unseen.
+    REVIEW_WAIT_DAYS: int = 7
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7
@@ -420,6 +423,8 @@ class Config:
             problems.append("SHOP_LOW_STOCK cannot be negative")
         if self.CART_ABANDONED_DAYS < 1:
             problems.append("CART_ABANDONED_DAYS must be at least 1")
+        if self.REVIEW_WAIT_DAYS < 1:
+            problems.append("REVIEW_WAIT_DAYS must be at least 1")
         if self.production:
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 problems.append("production needs a random SECRET_KEY of 32+ characters")

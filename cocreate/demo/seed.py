@@ -14,6 +14,7 @@ from cocreate.accounts.models import Role, User
 from cocreate.core.db import now_utc
 from cocreate.demo.designs import seed_designs
 from cocreate.demo.production import seed_production
+from cocreate.demo.review import seed_flags, seed_reprint_requests
 from cocreate.demo.voting import seed_voting
 
 DEMO_PASSWORD = "cocreate-demo-2026"  # noqa: S105 - printed for newcomers, demo only
@@ -183,4 +184,6 @@ def seed_all(
     # Votes before production: the runs' suggested quantities come from the buy intent.
     seed_voting(session, rng, made, people, staff.password_hash)
     seed_production(session, rng, made, staff)
+    seed_flags(session, made, staff)
+    seed_reprint_requests(session, rng, made, people["customers"])
     return DEMO_LOGINS

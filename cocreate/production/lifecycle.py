@@ -19,7 +19,7 @@ from cocreate.core.clock import clock
 from cocreate.core.lifecycle import InvalidTransition, NotAllowed, TransitionTable, transition
 from cocreate.designs import lifecycle as design_lifecycle
 from cocreate.designs.models import Design, DesignState
-from cocreate.production import stock
+from cocreate.production import reprints, stock
 from cocreate.production.models import ProductionRun, RunState, RunTransition
 
 __all__ = [
@@ -107,7 +107,8 @@ def start_printing(session: Session, run: ProductionRun, actor: User) -> RunTran
 def mark_in_stock(session: Session, run: ProductionRun, actor: User) -> RunTransition:
     """Printing → in stock: the goods arrived. Adds the run's quantities to its variants (made
     on a first run) and puts the design on sale (from approved, or from retired for a reprint;
-    a design already on sale is simply restocked)."""
+    a design already on sale is simply restocked). Fulfils the reprint requests for the
+    products and sizes it printed, telling those members."""
     _staff(actor)
     if not TRANSITIONS.allows(run.state, R.IN_STOCK):
         # The run's own state speaks first (checked again under the lock by transition()).
@@ -131,6 +132,8 @@ def mark_in_stock(session: Session, run: ProductionRun, actor: User) -> RunTrans
     run.stocked_at = row.created_at
     stock.restock(session, run, at=row.created_at)
     design_lifecycle.put_on_sale(session, design, actor)
+    # Members who asked for a reprint of a size this run printed are told it is on sale.
+    reprints.fulfil(session, run, at=row.created_at)
     session.flush()
     return row
 

@@ -1,20 +1,24 @@
-"""Pages that combine domains: the home page, a designer's public profile, the staff desk.
+"""Pages that combine domains: the home page, a designer's public profile, the staff desk and
+the staff audit log.
 
 They live here so that no domain has to import another one's queries to draw a page.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from cocreate.accounts.auth import staff_required
+from cocreate.accounts.auth import admin_required, staff_required
 from cocreate.accounts.models import Role, User
+from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.clock import clock
 from cocreate.designs.models import Design, DesignState
 from cocreate.designs.queries import GalleryView, designs_of, gallery
+from cocreate.production import review
+from cocreate.site import audit, audit_page
 
 bp = Blueprint("site", __name__, template_folder="templates")
 
@@ -48,10 +52,28 @@ def dashboard() -> ResponseReturnValue:
     screening = session.scalar(
         select(func.count()).select_from(Design).where(Design.state == DesignState.SUBMITTED)
     )
+    wait_days = settings().REVIEW_WAIT_DAYS
     return render_template(
         "site/staff_dashboard.html",
         counts=counts,
         unverified=unverified,
         screening=screening,
+        review_waiting=review.waiting_count(session),
+        review_overdue=review.overdue_count(session, now=clock().now(), wait_days=wait_days),
+        wait_days=wait_days,
         Role=Role,
+    )
+
+
+@bp.get("/staff/audit")
+@admin_required
+def audit_log() -> ResponseReturnValue:
+    """Every staff action, newest first, by staff member and kind (admins only)."""
+    filters = audit_page.AuditFilters.parse(request.args)
+    return render_template(
+        "site/audit_log.html",
+        listing=audit_page.audit_log(db.session(), filters),
+        filters=filters,
+        kinds=audit.KINDS,
+        targets=audit.TARGETS,
     )

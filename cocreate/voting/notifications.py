@@ -1,7 +1,8 @@
 """Notifications: the in-app list and email through the outbox, by each member's choice.
 
-Two entry points make them: `comment_posted` (called by the comment service) and
-`on_design_transition` (connected to core's `transitioned` signal for designs). Both run in the
+Three entry points make them: `comment_posted` (called by the comment service),
+`on_design_transition` (connected to core's `transitioned` signal for designs) and
+`reprint_available` (called by production when a reprint reaches stock). Both run in the
 caller's transaction, so a notification and its email exist exactly when the comment or the
 state change does. Each event gives each person at most one notification and one email.
 
@@ -12,7 +13,7 @@ language, into outbox rows that are delivered after the commit (core/mail.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -166,6 +167,23 @@ def on_design_transition(
         notify(session, designer, Event(kind, design, record.actor_id, details=details), now=now)
     if record.to_state is S.VOTING:
         tell_followers(session, design, now=now)
+
+
+def reprint_available(session: Session, *, design_id: int, recipient_ids: Collection[int]) -> None:
+    """Tell the members who asked for a reprint of the design that it is on sale again: one
+    notification (and email, by preference) each, however many sizes they asked for. Called by
+    production when a run of the design reaches stock, in that transaction.
+
+    One member at a time, like comment notifications: requesters of one design are a few
+    dozen, not a designer's thousands of followers (see `tell_followers` for those)."""
+    ids = sorted(set(recipient_ids))
+    if not ids:
+        return
+    design = session.get_one(Design, design_id)
+    now = clock().now()
+    for recipient in session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)):
+        if recipient.is_active:
+            notify(session, recipient, Event(K.REPRINT_ON_SALE, design, None), now=now)
 
 
 @dataclass(frozen=True)

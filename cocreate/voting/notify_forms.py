@@ -21,6 +21,7 @@ KIND_LABELS = {
     K.DESIGN_REMOVED: _l("my design is removed"),
     K.DESIGN_REJECTED: _l("my design is not accepted at screening"),
     K.FOLLOWED_DESIGNER_NEW_DESIGN: _l("a designer I follow has a new design open to votes"),
+    K.REPRINT_ON_SALE: _l("a design I asked to be reprinted is on sale again"),
 }
 
 

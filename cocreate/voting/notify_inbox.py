@@ -147,6 +147,8 @@ def describe(item: Item) -> str:
         return _("Your design “%(title)s” was removed.", title=title)
     if item.kind is K.DESIGN_REJECTED:
         return _("Your design “%(title)s” was not accepted at screening.", title=title)
+    if item.kind is K.REPRINT_ON_SALE:
+        return _("“%(title)s”, which you asked to be reprinted, is on sale again.", title=title)
     return _(
         "%(designer)s, whom you follow, has a new design open to votes: “%(title)s”.",
         designer=actor,

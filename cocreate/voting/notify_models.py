@@ -34,6 +34,8 @@ class NotificationKind(StrEnum):
     DESIGN_REJECTED = "design_rejected"
     #: A designer I follow has a new design open to votes.
     FOLLOWED_DESIGNER_NEW_DESIGN = "followed_designer_new_design"
+    #: A design I asked to be reprinted is on sale again in a product and size I asked for.
+    REPRINT_ON_SALE = "reprint_on_sale"
 
 
 class Follow(Base):

@@ -92,17 +92,38 @@ def intents(session: Session, design_id: int) -> list[Intent]:
     return sorted((Intent(*row) for row in rows), key=_catalogue_order)
 
 
+def intents_by_design(session: Session, design_ids: Collection[int]) -> dict[int, list[Intent]]:
+    """`intents` of several designs in one query (the review queue's page)."""
+    result: dict[int, list[Intent]] = {design_id: [] for design_id in design_ids}
+    if not result:
+        return result
+    rows = session.execute(
+        select(
+            DesignIntent.design_id, DesignIntent.product, DesignIntent.size, DesignIntent.count
+        ).where(DesignIntent.design_id.in_(result), DesignIntent.count > 0)
+    ).all()
+    for design_id, product, size, count in rows:
+        result[design_id].append(Intent(product, size, count))
+    for listed in result.values():
+        listed.sort(key=_catalogue_order)
+    return result
+
+
 def _catalogue_order(intent: Intent) -> tuple[int, int, str, str]:
-    """Products and their sizes as the catalogue lists them (M before L); a product or size
-    the catalogue dropped comes after the ones it still has."""
+    return catalogue_order(intent.product, intent.size)
+
+
+def catalogue_order(product: str, size: str) -> tuple[int, int, str, str]:
+    """A sort key: products and their sizes as the catalogue lists them (M before L); a product
+    or size the catalogue dropped comes after the ones it still has."""
     keys = catalogue.product_keys()
-    if intent.product in keys:
-        product_index = keys.index(intent.product)
-        sizes = [s.key for s in catalogue.get(intent.product).sizes]
+    if product in keys:
+        product_index = keys.index(product)
+        sizes = [s.key for s in catalogue.get(product).sizes]
     else:
         product_index, sizes = len(keys), []
-    size_index = sizes.index(intent.size) if intent.size in sizes else len(sizes)
-    return (product_index, size_index, intent.product, intent.size)
+    size_index = sizes.index(size) if size in sizes else len(sizes)
+    return (product_index, size_index, product, size)
 
 
 def normalised_scores(session: Session, design_ids: Collection[int]) -> dict[int, float | None]:

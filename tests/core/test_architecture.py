@@ -84,6 +84,7 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "media",
         "notifications",
         "production",
+        "reprints",
         "shop",
         "site",
         "vote_staff",

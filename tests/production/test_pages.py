@@ -54,6 +54,8 @@ def test_every_production_route_refuses_members(
         ("POST", f"/staff/production/designs/{closed.id}/plan"),
         ("GET", f"/staff/production/designs/{closed.id}/decline"),
         ("POST", f"/staff/production/designs/{closed.id}/decline"),
+        ("GET", "/staff/production/review"),
+        ("GET", "/staff/production/review/reprints"),
     ]
     production_rules = sorted(
         (m, r.rule)

@@ -198,8 +198,8 @@ def test_preferences_page_saves_choices(
     me = UserFactory(email="me@example.test")
     auth.login("me@example.test")
     page = client.get("/notifications/settings").get_data(as_text=True)
-    assert page.count('type="checkbox"') == 9
-    assert page.count("checked") == 9
+    assert page.count('type="checkbox"') == 10
+    assert page.count("checked") == 10
     for linking in ("/notifications", "/settings"):
         assert 'href="/notifications/settings"' in client.get(linking).get_data(as_text=True)
     # Every box but "someone comments on one of my designs" and the followed designers'.
@@ -218,7 +218,7 @@ def test_preferences_page_saves_choices(
     rows = db_session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id == me.id)
     )
-    assert len(list(rows)) == 9
+    assert len(list(rows)) == 10
     page = client.get("/notifications/settings").get_data(as_text=True)
     assert "Your notification choices are saved." in page
-    assert page.count("checked") == 7
+    assert page.count("checked") == 8

@@ -1,0 +1,314 @@
+"""The staff audit log: every staff action, who, when, what and why, newest first.
+
+It has no table of its own. Each domain already keeps its audit rows (a design's and a run's
+transitions, a run's creation, a comment's hiding, a report's resolution, a vote's moderation);
+each *source* below is one SELECT over such rows with the same labelled columns, and the log is
+their UNION ALL (audit_page.py): one query per page, whatever the number of sources, on
+SQLite and PostgreSQL.
+
+The columns every source selects, in this order (`columns()` builds them with the right types):
+
+    at         when it happened (aware UTC)
+    actor_id   the staff member (never NULL: system moves are left out)
+    kind       a key of KINDS (its translated label, and how its reason reads)
+    subject    what it was done to, as people name it (a design's title)
+    target     a key of TARGETS: which page the subject links to ("design", "run")
+    target_id  that page's id
+    anchor     a fragment on that page ("comment-12"), or NULL
+    reason     the staff member's words (or a code KINDS turns into words), "" for none
+    row_id     the source row's id, to order actions of the same instant
+
+Adding a source, such as the shop's refunds or the royalties' payouts:
+  1. a function returning `select(*columns(at=…, actor_id=…, kind=…, …)).where(…)`;
+  2. its kinds in KINDS, each with a translated label;
+  3. a new kind of page in TARGETS (e.g. "order": ("shop.order", "order_id"));
+  4. the function appended to SOURCES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import LazyString, ngettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
+
+from cocreate.core.db import UTCDateTime
+from cocreate.designs.models import Design, DesignState, DesignTransition
+from cocreate.production.models import ProductionRun, RunState, RunTransition
+from cocreate.voting.comment_models import Comment, CommentReport
+from cocreate.voting.flag_models import ModerationAction, VoteModeration
+from cocreate.voting.flag_text import signal_label
+from cocreate.voting.models import Vote, VoteSignal
+
+
+def columns(
+    *,
+    at: Any,
+    actor_id: Any,
+    kind: Any,
+    subject: Any,
+    target: str,
+    target_id: Any,
+    reason: Any,
+    row_id: Any,
+    anchor: Any = None,
+) -> list[ColumnElement[Any]]:
+    """The log's columns, labelled and typed alike in every source: UNION ALL takes the first
+    source's types for all rows (an enum there would refuse another source's free text)."""
+    return [
+        type_coerce(at, UTCDateTime()).label("at"),
+        type_coerce(actor_id, Integer()).label("actor_id"),
+        _text(kind).label("kind"),
+        _text(subject).label("subject"),
+        literal(target, String()).label("target"),
+        type_coerce(target_id, Integer()).label("target_id"),
+        (cast(null(), String()) if anchor is None else _text(anchor)).label("anchor"),
+        _text(reason).label("reason"),
+        type_coerce(row_id, Integer()).label("row_id"),
+    ]
+
+
+def _text(value: Any) -> ColumnElement[str]:
+    if isinstance(value, str):
+        return literal(value, String())
+    return type_coerce(value, String())
+
+
+# --- Sources ---------------------------------------------------------------------------------
+
+S = DesignState
+T = DesignTransition
+
+
+def design_decisions() -> Select[Any]:
+    """Screening (open to votes, reject), removals, approvals and declines: the design moves
+    only staff make. A designer's own moves (submit, withdraw) and the system's (voting
+    closed) are not staff actions; putting a design on sale is the run's arrival, logged there."""
+    moves = [
+        (and_(T.from_state == S.SUBMITTED, T.to_state == S.VOTING), "design_accepted"),
+        (T.to_state == S.REJECTED, "design_rejected"),
+        (T.to_state == S.REMOVED, "design_removed"),
+        (T.to_state == S.APPROVED, "design_approved"),
+        (T.to_state == S.DECLINED, "design_declined"),
+        (and_(T.from_state == S.ON_SALE, T.to_state == S.RETIRED), "design_retired"),
+    ]
+    return (
+        select(
+            *columns(
+                at=T.created_at,
+                actor_id=T.actor_id,
+                kind=case(*moves),
+                subject=Design.title,
+                target="design",
+                target_id=Design.id,
+                reason=T.reason,
+                row_id=T.id,
+            )
+        )
+        .join(Design, Design.id == T.design_id)
+        .where(T.actor_id.is_not(None), or_(*(condition for condition, _kind in moves)))
+    )
+
+
+def _comment_anchor() -> ColumnElement[str]:
+    return literal("comment-", String()) + cast(Comment.id, String())
+
+
+def comment_hides() -> Select[Any]:
+    """Comments hidden now. A restore clears who hid it (the comment keeps no history), so a
+    hide undone since is not listed, and restores themselves are not either."""
+    return (
+        select(
+            *columns(
+                at=Comment.hidden_at,
+                actor_id=Comment.hidden_by_id,
+                kind="comment_hidden",
+                subject=Design.title,
+                target="design",
+                target_id=Design.id,
+                anchor=_comment_anchor(),
+                reason=Comment.hidden_reason,
+                row_id=Comment.id,
+            )
+        )
+        .join(Design, Design.id == Comment.design_id)
+        .where(Comment.hidden.is_(True), Comment.hidden_by_id.is_not(None))
+    )
+
+
+def report_dismissals() -> Select[Any]:
+    """Reports staff dismissed, one entry per comment and decision (its `reason` is how many
+    reports). Hiding a comment resolves its reports at the same instant: those are the hide,
+    listed above, not a dismissal."""
+    R = CommentReport
+    return (
+        select(
+            *columns(
+                at=R.resolved_at,
+                actor_id=R.resolved_by_id,
+                kind="reports_dismissed",
+                subject=Design.title,
+                target="design",
+                target_id=Design.id,
+                anchor=_comment_anchor(),
+                reason=cast(func.count(), String()),
+                row_id=func.max(R.id),
+            )
+        )
+        .join(Comment, Comment.id == R.comment_id)
+        .join(Design, Design.id == Comment.design_id)
+        .where(
+            R.resolved_by_id.is_not(None),
+            not_(and_(Comment.hidden.is_(True), Comment.hidden_at == R.resolved_at)),
+        )
+        .group_by(R.resolved_at, R.resolved_by_id, Comment.id, Design.id, Design.title)
+    )
+
+
+def vote_moderations() -> Select[Any]:
+    """Votes discounted (its `reason` is the category), restored, or kept with flags dismissed."""
+    M = VoteModeration
+    kinds = {
+        ModerationAction.DISCOUNT: "vote_discounted",
+        ModerationAction.RESTORE: "vote_restored",
+        ModerationAction.DISMISS: "vote_flags_dismissed",
+    }
+    return (
+        select(
+            *columns(
+                at=M.created_at,
+                actor_id=M.actor_id,
+                kind=case(*((M.action == action, kind) for action, kind in kinds.items())),
+                subject=Design.title,
+                target="design",
+                target_id=Design.id,
+                reason=func.coalesce(type_coerce(M.category, String()), ""),
+                row_id=M.id,
+            )
+        )
+        .join(Vote, Vote.id == M.vote_id)
+        .join(Design, Design.id == Vote.design_id)
+    )
+
+
+def runs_planned() -> Select[Any]:
+    """Production runs planned (approving a design plans its first); the note as the reason."""
+    return select(
+        *columns(
+            at=ProductionRun.created_at,
+            actor_id=ProductionRun.created_by_id,
+            kind="run_planned",
+            subject=Design.title,
+            target="run",
+            target_id=ProductionRun.id,
+            reason=ProductionRun.note,
+            row_id=ProductionRun.id,
+        )
+    ).join(Design, Design.id == ProductionRun.design_id)
+
+
+def run_moves() -> Select[Any]:
+    """A run sent to print, in stock, closed or cancelled (with the reason)."""
+    R = RunState
+    kinds = {
+        R.PRINTING: "run_printing",
+        R.IN_STOCK: "run_in_stock",
+        R.CLOSED: "run_closed",
+        R.CANCELLED: "run_cancelled",
+    }
+    return (
+        select(
+            *columns(
+                at=RunTransition.created_at,
+                actor_id=RunTransition.actor_id,
+                kind=case(*((RunTransition.to_state == state, k) for state, k in kinds.items())),
+                subject=Design.title,
+                target="run",
+                target_id=ProductionRun.id,
+                reason=RunTransition.reason,
+                row_id=RunTransition.id,
+            )
+        )
+        .join(ProductionRun, ProductionRun.id == RunTransition.run_id)
+        .join(Design, Design.id == ProductionRun.design_id)
+        .where(RunTransition.actor_id.is_not(None))
+    )
+
+
+#: Every source of the log. The shop's refunds and the royalties' payouts are added here.
+SOURCES: list[Callable[[], Select[Any]]] = [
+    design_decisions,
+    comment_hides,
+    report_dismissals,
+    vote_moderations,
+    runs_planned,
+    run_moves,
+]
+
+
+# --- Kinds and targets -------------------------------------------------------------------------
+
+
+def _as_is(reason: str) -> str:
+    return reason
+
+
+def _category(reason: str) -> str:
+    return signal_label(VoteSignal(reason)) if reason in VoteSignal._value2member_map_ else reason
+
+
+def _reports(reason: str) -> str:
+    count = int(reason) if reason.isdigit() else 0
+    return ngettext("%(num)d report", "%(num)d reports", count)
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: LazyString
+    #: The reason column as the page shows it (a category code becomes its name).
+    reason: Callable[[str], str] = _as_is
+
+
+#: Every kind the sources produce, in the order the filter lists them.
+KINDS: dict[str, Kind] = {
+    "design_accepted": Kind(_l("Opened to votes at screening")),
+    "design_rejected": Kind(_l("Rejected at screening")),
+    "design_removed": Kind(_l("Design removed")),
+    "comment_hidden": Kind(_l("Comment hidden")),
+    "reports_dismissed": Kind(_l("Comment reports dismissed"), _reports),
+    "vote_discounted": Kind(_l("Vote discounted"), _category),
+    "vote_restored": Kind(_l("Vote restored")),
+    "vote_flags_dismissed": Kind(_l("Vote kept, flags dismissed")),
+    "design_approved": Kind(_l("Design approved")),
+    "design_declined": Kind(_l("Design declined")),
+    "design_retired": Kind(_l("Design retired")),
+    "run_planned": Kind(_l("Run planned")),
+    "run_printing": Kind(_l("Run sent to print")),
+    "run_in_stock": Kind(_l("Run in stock")),
+    "run_closed": Kind(_l("Run closed")),
+    "run_cancelled": Kind(_l("Run cancelled")),
+}
+
+#: target → (endpoint, its id parameter).
+TARGETS: dict[str, tuple[str, str]] = {
+    "design": ("designs.detail", "design_id"),
+    "run": ("production.run", "run_id"),
+}
