@@ -4,6 +4,7 @@ from cocreate.accounts import models as accounts_models
 from cocreate.core import outbox as outbox_models
 from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
+from cocreate.payments import models as payments_models
 from cocreate.production import models as production_models
 from cocreate.voting import comment_models as voting_comment_models
 from cocreate.voting import models as voting_models
@@ -14,6 +15,7 @@ __all__ = [
     "accounts_models",
     "designs_models",
     "outbox_models",
+    "payments_models",
     "production_models",
     "voting_comment_models",
     "voting_models",

@@ -83,13 +83,22 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "designs",
         "media",
         "notifications",
+        "payments",
         "production",
         "site",
     ]
 
 
 def test_create_app_registers_exactly_the_known_command_groups(app: Flask) -> None:
-    assert sorted(app.cli.commands) == ["db", "demo", "designs", "jobs", "storage", "users"]
+    assert sorted(app.cli.commands) == [
+        "db",
+        "demo",
+        "designs",
+        "jobs",
+        "payments",
+        "storage",
+        "users",
+    ]
 
 
 def test_pages_that_combine_domains_are_served_by_site_at_their_old_urls(app: Flask) -> None:
