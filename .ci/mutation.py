@@ -52,6 +52,15 @@ TARGETS = [
         "cocreate/core/lifecycle.py",
         ("tests/core/test_lifecycle.py", "tests/designs/test_lifecycle.py"),
     ),
+    Target(
+        "webhooks",
+        "cocreate/payments/webhooks.py",
+        (
+            "tests/payments/test_webhook_verify.py",
+            "tests/payments/test_webhook_dispatch.py",
+            "tests/payments/test_webhook_endpoint.py",
+        ),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.
