@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 #: How far a delivery's signed timestamp may be from our clock, in seconds (Stripe's libraries
 #: use five minutes).
 TOLERANCE_SECONDS = 300
-CHECKOUT_PREFIX = "checkout.session."
 
 
 class Rejected(Exception):
@@ -325,14 +324,12 @@ def _expired(
 
 def _order_paid_by(session: Session, intent: str, shop: ShopEvents) -> PayableOrder | None:
     """The order a payment intent paid, found through the checkout event that applied it."""
+    # Only a checkout event gets its order number before a refund of the same payment can be
+    # applied, and every event of one payment intent belongs to the same order.
     number = session.scalars(
-        select(StripeEvent.order_number)
-        .where(
-            StripeEvent.payment_intent == intent,
-            StripeEvent.type.startswith(CHECKOUT_PREFIX),
-            StripeEvent.order_number.is_not(None),
+        select(StripeEvent.order_number).where(
+            StripeEvent.payment_intent == intent, StripeEvent.order_number.is_not(None)
         )
-        .limit(1)
     ).first()
     return None if number is None else shop.order_by_number(session, number)
 

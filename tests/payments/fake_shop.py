@@ -35,6 +35,8 @@ class FakeShop:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     #: Set to make the next shop call raise it (a genuine failure, or a refusal).
     fail_with: Exception | None = None
+    #: A payment after expiry: re-reserve (True) or leave cancelled for an automatic refund.
+    reserve_late_payments: bool = True
 
     def add(self, number: str, reference: str, total: int = 4980) -> FakeOrder:
         order = FakeOrder(number, reference, Money(total, "EUR"))
@@ -47,10 +49,12 @@ class FakeShop:
 
     def order_for_checkout(self, session: Session, reference: str) -> FakeOrder | None:
         assert isinstance(session, Session)
+        assert isinstance(reference, str)
         return next((o for o in self.orders if o.checkout_reference == reference), None)
 
     def order_by_number(self, session: Session, number: str) -> FakeOrder | None:
         assert isinstance(session, Session)
+        assert isinstance(number, str)
         return next((o for o in self.orders if o.number == number), None)
 
     def payment_succeeded(
@@ -62,19 +66,28 @@ class FakeShop:
         amount: Money,
         at: datetime,
     ) -> None:
+        assert isinstance(session, Session)  # the order is locked in the caller's transaction
         self.calls.append(("paid", order.number, payment_reference, amount, at))
         self._failing()
-        if order.payment_reference != payment_reference:
-            # Also after expiry: this stand-in re-reserves (the shop decides for real).
-            order.state, order.payment_reference = "paid", payment_reference
+        if order.payment_reference == payment_reference or order.state not in (
+            PENDING,
+            "cancelled",
+        ):
+            return
+        if order.state == "cancelled" and not self.reserve_late_payments:
+            return  # refunded automatically: the order stays cancelled, unpaid
+        # Also after expiry: this stand-in re-reserves (the shop decides for real).
+        order.state, order.payment_reference = "paid", payment_reference
 
     def payment_failed(self, session: Session, order: FakeOrder, *, at: datetime) -> None:
+        assert isinstance(session, Session)  # the order is locked in the caller's transaction
         self.calls.append(("failed", order.number, at))
         self._failing()
         if order.state == PENDING:
             order.state = "cancelled"
 
     def checkout_expired(self, session: Session, order: FakeOrder, *, at: datetime) -> None:
+        assert isinstance(session, Session)  # the order is locked in the caller's transaction
         self.calls.append(("expired", order.number, at))
         self._failing()
         if order.state == PENDING:
@@ -89,6 +102,7 @@ class FakeShop:
         amount: Money,
         at: datetime,
     ) -> None:
+        assert isinstance(session, Session)  # the order is locked in the caller's transaction
         self.calls.append(("refunded", order.number, refund_reference, amount, at))
         self._failing()
         if order.state == PENDING:

@@ -6,6 +6,7 @@ payments made of the shop, so a repeat that reaches the shop at all is caught he
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -192,10 +193,12 @@ def test_payment_after_expiry_is_handed_to_the_shop(
 
 
 def test_an_unknown_checkout_is_stored_and_changes_nothing(
-    db_session: Session, shop: FakeShop, order: FakeOrder
+    db_session: Session, shop: FakeShop, order: FakeOrder, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="cocreate.payments.webhooks")
     obj = session_object("cs_test_elsewhere")
     assert deliver(db_session, shop, "checkout.session.completed", obj) is Outcome.UNKNOWN_ORDER
+    assert caplog.messages == ["Stripe checkout cs_test_elsewhere matches no order"]
     assert shop.calls == []
     row = stored(db_session)
     assert (row.outcome, row.order_number, row.processed_at) == ("unknown order", None, NOW)
@@ -208,26 +211,34 @@ def test_other_event_types_are_stored_and_ignored(db_session: Session, shop: Fak
     assert shop.calls == []
 
 
+MISSING_AMOUNT = "amount_total or currency is missing"
+
+
 @pytest.mark.parametrize(
-    "obj",
+    ("changes", "reason"),
     [
-        {**session_object(), "id": None},
-        {**session_object(), "id": ""},
-        {**session_object(), "payment_intent": None},
-        {**session_object(), "amount_total": None},
-        {**session_object(), "amount_total": -1},
-        {**session_object(), "amount_total": "4980"},
-        {**session_object(), "amount_total": True},
-        {**session_object(), "currency": None},
-        {**session_object(), "currency": "qqq"},
-        {**session_object(), "currency": 978},
-        {**session_object(), "payment_status": None},
+        ({"id": None}, "id is missing"),
+        ({"id": ""}, "id is missing"),
+        ({"payment_intent": None}, "payment_intent is missing"),
+        ({"amount_total": None}, MISSING_AMOUNT),
+        ({"amount_total": -1}, MISSING_AMOUNT),
+        ({"amount_total": "4980"}, MISSING_AMOUNT),
+        ({"amount_total": True}, MISSING_AMOUNT),
+        ({"currency": None}, MISSING_AMOUNT),
+        ({"currency": 978}, MISSING_AMOUNT),
+        ({"currency": "qqq"}, "unknown currency 'qqq'"),
+        ({"payment_status": None}, "payment_status is missing"),
     ],
 )
 def test_a_malformed_checkout_is_kept_and_changes_nothing(
-    db_session: Session, shop: FakeShop, order: FakeOrder, obj: dict[str, Any]
-) -> None:
+    db_session: Session, shop: FakeShop, order: FakeOrder, caplog: pytest.LogCaptureFixture,
+    changes: dict[str, Any], reason: str,
+) -> None:  # fmt: skip
+    obj = {**session_object(), **changes}
     assert deliver(db_session, shop, "checkout.session.completed", obj) is Outcome.MALFORMED
+    assert caplog.messages == [
+        f"Stripe event evt_1 (checkout.session.completed) is malformed: {reason}"
+    ]
     assert shop.calls == []
     assert order.state == "pending_payment"
     assert (stored(db_session).outcome, stored(db_session).processed_at) == ("malformed", NOW)
@@ -289,19 +300,22 @@ def test_an_unsettled_refund_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    "obj",
+    ("changes", "reason"),
     [
-        {**refund_object(), "id": None},
-        {**refund_object(), "amount": None},
-        {**refund_object(), "payment_intent": None},
-        {**refund_object(), "currency": "??"},
+        ({"id": None}, "id is missing"),
+        ({"amount": None}, "amount or currency is missing"),
+        ({"payment_intent": None}, "payment_intent is missing"),
+        ({"currency": "??"}, "unknown currency '??'"),
     ],
 )
 def test_a_malformed_refund_changes_nothing(
-    db_session: Session, shop: FakeShop, order: FakeOrder, obj: dict[str, Any]
-) -> None:
+    db_session: Session, shop: FakeShop, order: FakeOrder, caplog: pytest.LogCaptureFixture,
+    changes: dict[str, Any], reason: str,
+) -> None:  # fmt: skip
     paid(db_session, shop)
+    obj = {**refund_object(), **changes}
     assert deliver(db_session, shop, "refund.updated", obj) is Outcome.MALFORMED
+    assert caplog.messages == [f"Stripe event evt_1 (refund.updated) is malformed: {reason}"]
     assert [call[0] for call in shop.calls] == ["paid"]
 
 
@@ -348,6 +362,42 @@ def test_only_waiting_refunds_of_that_payment_are_applied(
     assert [call[0] for call in shop.calls] == ["paid"]
     assert stored(db_session, "evt_r9").outcome == "waiting"
     assert stored(db_session, "evt_pending").outcome == "no change"
+
+
+def test_waiting_refunds_are_applied_in_the_order_stripe_created_them(
+    db_session: Session, shop: FakeShop, order: FakeOrder
+) -> None:
+    def refund(event_id: str, refund_id: str, created: int) -> None:
+        payload = {
+            "id": event_id,
+            "type": "refund.updated",
+            "created": created,
+            "data": {"object": refund_object(refund_id, amount=100)},
+        }
+        webhooks.handle(db_session, webhooks.envelope(payload), shop=shop, now=NOW)
+
+    t = int(CREATED.timestamp())
+    refund("evt_z", "re_late", t + 10)
+    refund("evt_y", "re_tie_y", t)
+    refund("evt_x", "re_tie_x", t)
+    refund("evt_a", "re_later", t + 20)
+    paid(db_session, shop)
+    assert [call[2] for call in shop.calls[1:]] == ["re_tie_x", "re_tie_y", "re_late", "re_later"]
+
+
+def test_a_payment_repeated_under_another_id_does_not_reapply_refunds(
+    db_session: Session, shop: FakeShop, order: FakeOrder
+) -> None:
+    # A payment after expiry that the shop refunds automatically leaves the order cancelled
+    # and without a payment reference: a second "paid" event reaches the shop again (which
+    # ignores it), and must not replay the refunds already applied.
+    shop.reserve_late_payments = False
+    order.state = "cancelled"
+    paid(db_session, shop)
+    deliver(db_session, shop, "refund.updated", refund_object(amount=4980), "evt_r")
+    again = session_object()
+    deliver(db_session, shop, "checkout.session.async_payment_succeeded", again, "evt_again")
+    assert [call[0] for call in shop.calls] == ["paid", "refunded", "paid"]
 
 
 def test_a_refund_of_an_unknown_payment_keeps_waiting(
@@ -408,11 +458,14 @@ def test_charge_refunded_before_the_payment_waits(
 
 
 def test_charge_refunded_listing_garbage_is_malformed(
-    db_session: Session, shop: FakeShop, order: FakeOrder
+    db_session: Session, shop: FakeShop, order: FakeOrder, caplog: pytest.LogCaptureFixture
 ) -> None:
     paid(db_session, shop)
     listed = {"data": [refund_object(), "re_2"]}
     assert deliver(db_session, shop, "charge.refunded", charge(listed)) is Outcome.MALFORMED
+    assert caplog.messages == [
+        "Stripe event evt_1 (charge.refunded) is malformed: a refund is not an object"
+    ]
     # Kept as malformed; what the event half did to the shop's rows is undone by the savepoint
     # (see the refusal test below).
     assert (stored(db_session).outcome, stored(db_session).processed_at) == ("malformed", NOW)
@@ -439,11 +492,16 @@ class RefusingShop(FakeShop):
         raise InvalidTransition("the shop refuses")
 
 
-def test_a_refusal_by_the_shop_is_kept_and_undone(app: Flask, db_session: Session) -> None:
+def test_a_refusal_by_the_shop_is_kept_and_undone(
+    app: Flask, db_session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
     refusing = RefusingShop()
     refusing.add("CC-1001", "cs_test_1")
     outcome = deliver(db_session, refusing, "checkout.session.completed", session_object())
     assert outcome is Outcome.REFUSED
+    assert caplog.messages == [
+        "Stripe event evt_1 (checkout.session.completed) refused by the shop: the shop refuses"
+    ]
     assert db_session.get(DemoCheckout, "demo_half_done") is None
     assert (stored(db_session).outcome, stored(db_session).processed_at) == ("refused", NOW)
 

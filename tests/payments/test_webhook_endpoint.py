@@ -44,7 +44,7 @@ def test_a_signed_payment_marks_the_order_paid(
     assert order.state == "paid"
     assert [call[:3] for call in shop.calls] == [("paid", "CC-1001", "pi_1")]
     row = db_session.get(StripeEvent, "evt_1")
-    assert row is not None and row.outcome == "applied"
+    assert row is not None and (row.outcome, row.source) == ("applied", "webhook")
 
 
 def test_a_replayed_delivery_changes_nothing(
@@ -177,8 +177,15 @@ GARBAGE = [
 def test_signed_garbage_is_400_never_500(
     deliver: Deliverer, db_session: Session, shop: FakeShop, body: bytes
 ) -> None:
-    assert deliver.send(body).status_code == 400
+    response = deliver.send(body)
+    assert response.status_code == 400
+    assert set(response.json) == {"error"}
     assert stored(db_session) == 0
+
+
+def test_the_400_says_why(deliver: Deliverer, shop: FakeShop) -> None:
+    assert deliver.send(b"[]").json == {"error": "not an event"}
+    assert deliver.send(b"nope").json == {"error": "not JSON"}
 
 
 @pytest.mark.parametrize(

@@ -65,27 +65,35 @@ def test_one_matching_v1_among_several_passes() -> None:
     ],
 )
 def test_malformed_or_missing_headers_are_rejected(header: str | None, message: str) -> None:
-    with pytest.raises(Rejected, match=message):
+    with pytest.raises(Rejected) as refused:
         webhooks.verify(BODY, header, secret=SECRET, now=NOW)
+    assert str(refused.value) == message
+
+
+def test_a_value_holding_an_equals_sign_is_split_at_the_first_one() -> None:
+    good = sign().split("v1=")[1]
+    with pytest.raises(Rejected) as refused:
+        webhooks.verify(BODY, f"t={T},v1={good}=", secret=SECRET, now=NOW)
+    assert str(refused.value) == "bad signature"
 
 
 def test_a_twelve_digit_timestamp_is_read_and_judged_stale() -> None:
-    with pytest.raises(Rejected, match="outside the tolerance"):
+    with pytest.raises(Rejected, match=r"^signature timestamp outside the tolerance$"):
         webhooks.verify(BODY, sign(t=10**11), secret=SECRET, now=NOW)
 
 
 def test_another_secret_or_body_is_rejected() -> None:
-    with pytest.raises(Rejected, match="bad signature"):
+    with pytest.raises(Rejected, match=r"^bad signature$"):
         webhooks.verify(BODY, sign(secret="whsec_other"), secret=SECRET, now=NOW)
-    with pytest.raises(Rejected, match="bad signature"):
+    with pytest.raises(Rejected, match=r"^bad signature$"):
         webhooks.verify(BODY + b" ", sign(), secret=SECRET, now=NOW)
-    with pytest.raises(Rejected, match="bad signature"):
+    with pytest.raises(Rejected, match=r"^bad signature$"):
         # The timestamp is part of what is signed: moving it breaks the signature.
         webhooks.verify(BODY, sign().replace(f"t={T}", f"t={T + 1}"), secret=SECRET, now=NOW)
 
 
 def test_no_secret_configured_refuses_everything() -> None:
-    with pytest.raises(Rejected, match="missing signature"):
+    with pytest.raises(Rejected, match=r"^missing signature$"):
         webhooks.verify(BODY, sign(secret=""), secret="", now=NOW)
 
 
@@ -97,7 +105,7 @@ def test_timestamps_within_five_minutes_pass(offset: int) -> None:
 @pytest.mark.parametrize("offset", [-301, 301, -86_400])
 def test_stale_or_future_timestamps_are_rejected(offset: int) -> None:
     # A captured delivery replayed later carries its old signed timestamp.
-    with pytest.raises(Rejected, match="outside the tolerance"):
+    with pytest.raises(Rejected, match=r"^signature timestamp outside the tolerance$"):
         webhooks.verify(BODY, sign(t=T + offset), secret=SECRET, now=NOW)
 
 
@@ -132,12 +140,22 @@ def test_a_well_formed_event_is_read() -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"", b"not json", b"\xff\xfe\x00", b"[1, 2]", b'"evt_1"', b"null", b"{"],
+    ("body", "message"),
+    [
+        (b"", "not JSON"),
+        (b"not json", "not JSON"),
+        (b"\xff\xfe\x00", "not JSON"),
+        (b"{", "not JSON"),
+        (b"[" * 100_000, "not JSON"),
+        (b"[1, 2]", "not an event"),
+        (b'"evt_1"', "not an event"),
+        (b"null", "not an event"),
+    ],
 )
-def test_bodies_that_are_not_events_are_rejected(body: bytes) -> None:
-    with pytest.raises(Rejected):
+def test_bodies_that_are_not_events_are_rejected(body: bytes, message: str) -> None:
+    with pytest.raises(Rejected) as refused:
         webhooks.parse(body)
+    assert str(refused.value) == message
 
 
 @pytest.mark.parametrize(
@@ -161,8 +179,9 @@ def test_bodies_that_are_not_events_are_rejected(body: bytes) -> None:
     ],
 )
 def test_envelopes_missing_a_part_are_rejected(changes: dict[str, object], message: str) -> None:
-    with pytest.raises(Rejected, match=message):
+    with pytest.raises(Rejected) as refused:
         webhooks.envelope(envelope(**changes))
+    assert str(refused.value) == message
 
 
 def test_the_longest_ids_and_types_are_accepted() -> None:
@@ -174,7 +193,7 @@ def test_the_longest_ids_and_types_are_accepted() -> None:
 def test_verified_event_checks_then_reads() -> None:
     body = json.dumps(envelope()).encode()
     assert webhooks.verified_event(body, sign(body), secret=SECRET, now=NOW).id == "evt_1"
-    with pytest.raises(Rejected, match="bad signature"):
+    with pytest.raises(Rejected, match=r"^bad signature$"):
         webhooks.verified_event(body, sign(), secret=SECRET, now=NOW)
-    with pytest.raises(Rejected, match="not JSON"):
+    with pytest.raises(Rejected, match=r"^not JSON$"):
         webhooks.verified_event(b"nope", sign(b"nope"), secret=SECRET, now=NOW)
