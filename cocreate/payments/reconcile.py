@@ -49,7 +49,16 @@ def recent_events(client: stripe.StripeClient, since: datetime) -> list[dict[str
     )
     events = [event.to_dict() for event in page.auto_paging_iter()]
     # Stripe lists newest first; apply in the order things happened.
-    return sorted(events, key=lambda event: (event.get("created", 0), event.get("id", "")))
+    return sorted(events, key=_when)
+
+
+def _when(event: dict[str, Any]) -> tuple[int, str]:
+    created, event_id = event.get("created"), event.get("id")
+    # An unreadable event sorts first (and is counted as such): a sort never fails on it.
+    return (
+        created if type(created) is int else 0,
+        event_id if isinstance(event_id, str) else "",
+    )
 
 
 def reconcile(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate.core.clock import TestClock
+from cocreate.payments import reconcile as reconciliation
 from cocreate.payments.models import StripeEvent
 from tests.conftest import TEST_START
 from tests.payments.conftest import STRIPE, Deliverer, event, refund_object, session_object
@@ -160,3 +162,24 @@ class TestWithoutStripe:
         result = reconcile(app)
         assert result.exit_code == 1
         assert "STRIPE_SECRET_KEY is not set" in result.output
+
+
+class _Listed:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+
+def test_listed_events_are_sorted_oldest_first_even_with_garbage() -> None:
+    listed = [
+        {"id": "evt_b", "created": T},
+        {"id": "evt_a", "created": T},
+        {"id": None, "created": "yesterday"},
+        {"id": "evt_c", "created": T - 1},
+    ]
+    page = SimpleNamespace(auto_paging_iter=lambda: iter(_Listed(item) for item in listed))
+    client = SimpleNamespace(v1=SimpleNamespace(events=SimpleNamespace(list=lambda params: page)))
+    events = reconciliation.recent_events(client, TEST_START)  # type: ignore[arg-type]
+    assert [event["id"] for event in events] == [None, "evt_c", "evt_a", "evt_b"]
