@@ -68,6 +68,15 @@ TARGETS = [
         "cocreate/voting/ranking.py",
         ("tests/voting/test_ranking.py", "tests/voting/test_results.py"),
     ),
+    Target(
+        "webhooks",
+        "cocreate/payments/webhooks.py",
+        (
+            "tests/payments/test_webhook_verify.py",
+            "tests/payments/test_webhook_dispatch.py",
+            "tests/payments/test_webhook_endpoint.py",
+        ),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.

@@ -4,6 +4,7 @@ from cocreate.accounts import models as accounts_models
 from cocreate.core import outbox as outbox_models
 from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
+from cocreate.payments import models as payments_models
 from cocreate.production import models as production_models
 from cocreate.production import reprint_models as production_reprint_models
 from cocreate.shop import cart_models as shop_cart_models
@@ -17,6 +18,7 @@ __all__ = [
     "accounts_models",
     "designs_models",
     "outbox_models",
+    "payments_models",
     "production_models",
     "production_reprint_models",
     "shop_cart_models",

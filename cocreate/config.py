@@ -273,10 +273,16 @@ class Config:
     SMTP_STARTTLS: bool = True
     #: Attempts at delivering an outbox message (email) before it is marked failed.
     OUTBOX_MAX_ATTEMPTS: int = 8
-    #: "demo" moves no money; "stripe" needs STRIPE_SECRET_KEY.
+    # --- Payments (cocreate/payments) ---
+    #: "demo" (the default: an in-app page, no money moves; refused in production) or "stripe"
+    #: (Stripe Checkout, orders marked paid by verified webhooks; needs both secrets below).
     PAYMENT_GATEWAY: str = "demo"
     STRIPE_SECRET_KEY: str = ""
+    #: The signing secret of the `/webhooks/stripe` endpoint (whsec_…), from Stripe's dashboard.
     STRIPE_WEBHOOK_SECRET: str = ""
+    #: Where the Stripe API is reached; empty means Stripe's own. Tests point it at a fake on
+    #: 127.0.0.1.
+    STRIPE_API_BASE: str = ""
     CURRENCY: str = "EUR"
     LOCALES: tuple[str, ...] = ("en", "fr")
     DEFAULT_LOCALE: str = "en"
@@ -398,6 +404,11 @@ class Config:
             problems.append("PAYMENT_GATEWAY must be 'demo' or 'stripe'")
         if self.PAYMENT_GATEWAY == "stripe" and not self.STRIPE_SECRET_KEY:
             problems.append("PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY")
+        if self.PAYMENT_GATEWAY == "stripe" and not self.STRIPE_WEBHOOK_SECRET:
+            # Without it no webhook can be verified, and only a webhook marks an order paid.
+            problems.append("PAYMENT_GATEWAY=stripe needs STRIPE_WEBHOOK_SECRET")
+        if self.STRIPE_API_BASE and not self.STRIPE_API_BASE.startswith(("http://", "https://")):
+            problems.append("STRIPE_API_BASE must be an http:// or https:// address")
         if self.DEFAULT_LOCALE not in self.LOCALES:
             problems.append("DEFAULT_LOCALE must be one of LOCALES")
         if self.GALLERY_TAGS_CACHE_SECONDS < 0:
@@ -430,6 +441,8 @@ class Config:
                 problems.append("production needs a random SECRET_KEY of 32+ characters")
             if self.PAYMENT_GATEWAY == "demo":
                 problems.append("production refuses the demo payment gateway")
+            if self.STRIPE_API_BASE and not self.STRIPE_API_BASE.startswith("https://"):
+                problems.append("production needs STRIPE_API_BASE empty or an https:// address")
             if not self.DATABASE_URL:
                 problems.append("production needs DATABASE_URL")
             if not self.REDIS_URL:

@@ -23,6 +23,7 @@ PRODUCTION = {
     "SECRET_KEY": STRONG,
     "PAYMENT_GATEWAY": "stripe",
     "STRIPE_SECRET_KEY": "sk_test_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
     "DATABASE_URL": "postgresql://h/db",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SMTP_HOST": "smtp.example.org",
