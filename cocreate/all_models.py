@@ -5,6 +5,7 @@ from cocreate.core import outbox as outbox_models
 from cocreate.core.db import Base
 from cocreate.designs import models as designs_models
 from cocreate.production import models as production_models
+from cocreate.shop import models as shop_models
 from cocreate.voting import comment_models as voting_comment_models
 from cocreate.voting import models as voting_models
 from cocreate.voting import notify_models as voting_notify_models
@@ -15,6 +16,7 @@ __all__ = [
     "designs_models",
     "outbox_models",
     "production_models",
+    "shop_models",
     "voting_comment_models",
     "voting_models",
     "voting_notify_models",

@@ -77,19 +77,21 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
     assert sorted(app.blueprints) == [
         "accounts",
         "admin",
+        "checkout",
         "comments",
         "core",
         "design_staff",
         "designs",
         "media",
         "notifications",
+        "order_desk",
         "production",
         "site",
     ]
 
 
 def test_create_app_registers_exactly_the_known_command_groups(app: Flask) -> None:
-    assert sorted(app.cli.commands) == ["db", "demo", "designs", "jobs", "storage", "users"]
+    assert sorted(app.cli.commands) == ["db", "demo", "designs", "jobs", "shop", "storage", "users"]
 
 
 def test_pages_that_combine_domains_are_served_by_site_at_their_old_urls(app: Flask) -> None:
