@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from cocreate.accounts import passwords
 from cocreate.accounts.models import Role, User
+from cocreate.config import settings
 from cocreate.core.db import now_utc
 from cocreate.demo.designs import seed_designs
 from cocreate.demo.production import seed_production
+from cocreate.demo.shop import seed_shop
 
 DEMO_PASSWORD = "cocreate-demo-2026"  # noqa: S105 - printed for newcomers, demo only
 DEMO_LOGINS: list[tuple[str, str]] = [
@@ -180,4 +182,5 @@ def seed_all(
     staff = people["staff"][1]
     made = seed_designs(session, rng, people["designers"], staff, designs, progress)
     seed_production(session, rng, made, staff)
+    seed_shop(session, rng, people["customers"], staff, settings())
     return DEMO_LOGINS

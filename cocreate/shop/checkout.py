@@ -204,14 +204,15 @@ def place_order(
             total=priced.total,
             expires_at=reservations.expires_at(now, config.CHECKOUT_MINUTES),
             created_at=now,
-            lines=[_order_line(line) for line in priced.lines],
+            lines=[order_line(line) for line in priced.lines],
         )
         session.add(order)
         session.flush()
     return order
 
 
-def _order_line(line: PricedLine) -> OrderLine:
+def order_line(line: PricedLine) -> OrderLine:
+    """The order line of a priced line: everything copied as it is now."""
     variant, design = line.variant, line.design
     return OrderLine(
         variant_id=variant.id,

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from flask.cli import ScriptInfo
 from sqlalchemy import Connection, event, func, select
-from sqlalchemy.orm import Session
 
 from cocreate.config import settings
 from cocreate.core import db
