@@ -55,7 +55,7 @@ def lock_statement(variant_ids: Iterable[int]) -> Select[Variant, str]:
     PostgreSQL locks the rows in the order it reads them, so by id."""
     return (
         select(Variant, Design.title)
-        .join(Design, Design.id == Variant.design_id)
+        .join(Design)  # on variants.design_id, the one foreign key between them
         .where(Variant.id.in_(sorted(set(variant_ids))))
         .order_by(Variant.id)
         .with_for_update(of=Variant)
@@ -103,13 +103,11 @@ def reserve(session: Session, wanted: Mapping[int, int]) -> None:
                 update(Variant)
                 .where(Variant.id == variant_id, Variant.stock_on_hand >= quantity)
                 .values(stock_on_hand=Variant.stock_on_hand - quantity)
-                .execution_options(synchronize_session=False)
             )
             variant, title = locked[variant_id]
             if taken.rowcount != 1:  # type: ignore[attr-defined]
                 # The row is locked: what it holds now is what there is.
                 raise _sold_out(variant, title, variant.stock_on_hand)
-            session.expire(variant, ["stock_on_hand"])
 
 
 def release(session: Session, order: Order) -> bool:
@@ -123,7 +121,6 @@ def release(session: Session, order: Order) -> bool:
             update(Variant)
             .where(Variant.id == variant_id)
             .values(stock_on_hand=Variant.stock_on_hand + wanted[variant_id])
-            .execution_options(synchronize_session=False)
         )
     order.stock_released = True
     session.flush()

@@ -37,7 +37,7 @@ def _moves(session: Session, order: Order) -> list[tuple[Any, ...]]:
         .where(OrderTransition.order_id == order.id)
         .order_by(OrderTransition.id)
     )
-    return [(r.from_state, r.to_state, r.actor_id, r.reason) for r in rows]
+    return [(r.from_state, r.to_state, r.actor_id, r.reason, r.created_at) for r in rows]
 
 
 @pytest.fixture
@@ -210,14 +210,15 @@ def test_expired_orders_are_listed_oldest_first(
     app: Flask, db_session: Session, clock: TestClock
 ) -> None:
     v = VariantFactory(stock_on_hand=10)
-    first = place(db_session, settings(app), [(v, 1)], now=clock.now())
-    second = place(db_session, settings(app), [(v, 1)], now=clock.now() + timedelta(minutes=1))
+    # The first placed expires last: the list still goes by id, not by expiry.
+    first = place(db_session, settings(app), [(v, 1)], now=clock.now() + timedelta(minutes=1))
+    second = place(db_session, settings(app), [(v, 1)], now=clock.now())
     paid = place(db_session, settings(app), [(v, 1)], now=clock.now())
     paid.state = S.PAID
     db_session.flush()
     end = clock.now() + timedelta(minutes=30)
     assert reservations.expired_order_ids(db_session, end - US) == []
-    assert reservations.expired_order_ids(db_session, end) == [first.id]
+    assert reservations.expired_order_ids(db_session, end) == [second.id]
     assert reservations.expired_order_ids(db_session, end + timedelta(minutes=1)) == [
         first.id,
         second.id,
@@ -236,7 +237,9 @@ def test_expire_one_cancels_releases_and_records_why(
     assert reservations.expire_one(db_session, order.id, now=end) is True
     assert order.state is S.CANCELLED
     assert _stock(db_session, v) == [3]
-    assert _moves(db_session, order) == [(S.PENDING_PAYMENT, S.CANCELLED, None, "checkout expired")]
+    assert _moves(db_session, order) == [
+        (S.PENDING_PAYMENT, S.CANCELLED, None, "checkout expired", end)
+    ]
     # A second run finds it cancelled: nothing more is given back.
     assert reservations.expire_one(db_session, order.id, now=end) is False
     assert _stock(db_session, v) == [3]
@@ -249,6 +252,19 @@ def test_expire_one_leaves_an_order_paid_meanwhile(
     v = VariantFactory(stock_on_hand=3)
     order = place(db_session, settings(app), [(v, 2)], now=clock.now())
     lifecycle.mark_paid(db_session, order, at=clock.now())
+    assert reservations.expire_one(db_session, order.id, now=order.expires_at) is False
+    assert order.state is S.PAID
+    assert _stock(db_session, v) == [1]
+
+
+def test_expire_one_reads_the_order_again_under_its_lock(
+    app: Flask, db_session: Session, clock: TestClock
+) -> None:
+    v = VariantFactory(stock_on_hand=3)
+    order = place(db_session, settings(app), [(v, 2)], now=clock.now())
+    # Paid by another transaction: this session's copy still says pending.
+    table = Order.__table__
+    db_session.execute(update(table).where(table.c.id == order.id).values(state="paid"))
     assert reservations.expire_one(db_session, order.id, now=order.expires_at) is False
     assert order.state is S.PAID
     assert _stock(db_session, v) == [1]
@@ -281,7 +297,9 @@ def test_payment_failure_releases_through_the_same_guard(
     payment_events.payment_failed(db_session, order, at=clock.now())
     payment_events.checkout_expired(db_session, order, at=clock.now())
     assert _stock(db_session, v) == [3]
-    assert _moves(db_session, order) == [(S.PENDING_PAYMENT, S.CANCELLED, None, "payment failed")]
+    assert _moves(db_session, order) == [
+        (S.PENDING_PAYMENT, S.CANCELLED, None, "payment failed", clock.now())
+    ]
 
 
 def test_release_expired_command(app: Flask, db_session: Session, clock: TestClock) -> None:
