@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -98,11 +97,7 @@ def wanted_quantities(cart_lines: Iterable[tuple[int, int]]) -> dict[int, int]:
     for quantity in wanted.values():
         if not 1 <= quantity <= MAX_QUANTITY:
             raise CheckoutError(
-                ngettext(
-                    "Each item can be ordered %(num)d time at most per order.",
-                    "Each item can be ordered %(num)d times at most per order.",
-                    MAX_QUANTITY,
-                )
+                _("Each item can be ordered %(max)d times at most per order.", max=MAX_QUANTITY)
             )
     return wanted
 
@@ -152,7 +147,7 @@ def load_variants(
     """The variants with their designs."""
     rows = session.execute(
         select(Variant, Design)
-        .join(Design, Design.id == Variant.design_id)
+        .join(Design)  # on variants.design_id, the one foreign key between them
         .where(Variant.id.in_(sorted(set(variant_ids))))
     ).all()
     return {variant.id: (variant, design) for variant, design in rows}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from cocreate.core.money import Money
@@ -34,15 +34,23 @@ PAYMENT_FAILED = "payment failed"
 PAID_LATE = "paid after the checkout expired; stock reserved again"
 
 
-def _locked(session: Session, stmt: object) -> Order | None:
-    return session.scalars(
-        stmt.with_for_update().execution_options(populate_existing=True)  # type: ignore[attr-defined]
-    ).first()
+def _locked(session: Session, stmt: Select[Order]) -> Order | None:
+    return session.scalars(stmt.with_for_update().execution_options(populate_existing=True)).first()
+
+
+def lock_statement(order_id: int) -> Select[Order]:
+    return (
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def lock(session: Session, order: Order) -> None:
-    """Lock the order's row and read it again: what another transaction committed counts."""
-    session.refresh(order, with_for_update=True)
+    """Lock the order's row and read it again (its refunds too): what another transaction
+    committed counts."""
+    session.scalars(lock_statement(order.id)).one()
 
 
 def order_for_checkout(session: Session, reference: str) -> Order | None:

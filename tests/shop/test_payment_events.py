@@ -3,12 +3,14 @@ payment the order cannot keep is refunded automatically."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from cocreate.config import settings
@@ -56,6 +58,15 @@ def _moves(session: Session, order: Order) -> list[tuple[Any, ...]]:
         .order_by(OrderTransition.id)
     )
     return [(r.from_state, r.to_state, r.actor_id, r.reason) for r in rows]
+
+
+def _move_times(session: Session, order: Order) -> list[Any]:
+    rows = session.scalars(
+        select(OrderTransition)
+        .where(OrderTransition.order_id == order.id)
+        .order_by(OrderTransition.id)
+    )
+    return [r.created_at for r in rows]
 
 
 def _emails(session: Session) -> list[tuple[str, str]]:
@@ -110,6 +121,20 @@ def test_orders_are_found_by_checkout_number_and_payment(
     assert payment_events.order_for_payment(db_session, "pi_3") is None
 
 
+def test_the_order_is_locked_for_update() -> None:
+    statement = payment_events.lock_statement(42)
+    assert str(statement.compile(dialect=postgresql.dialect())).endswith(" FOR UPDATE")
+    assert list(statement.compile().params.values()) == [42]
+
+
+def test_locking_reads_the_order_again(db_session: Session, order: Order) -> None:
+    db_session.execute(
+        Order.__table__.update().where(Order.id == order.id).values(tracking_number="X2")
+    )
+    payment_events.lock(db_session, order)
+    assert order.tracking_number == "X2"
+
+
 def test_a_lookup_reads_the_row_again(db_session: Session, order: Order) -> None:
     db_session.execute(
         Order.__table__.update().where(Order.id == order.id).values(tracking_number="X1")
@@ -157,11 +182,13 @@ def test_a_replayed_payment_changes_nothing(
 
 
 def test_a_second_payment_of_a_paid_order_is_refunded(
-    db_session: Session, order: Order, clock: TestClock
+    db_session: Session, order: Order, clock: TestClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     _pay(db_session, order, clock)
-    _pay(db_session, order, clock, "pi_2")
+    with caplog.at_level(logging.WARNING, logger="cocreate.shop.payment_events"):
+        _pay(db_session, order, clock, "pi_2")
     _pay(db_session, order, clock, "pi_2")  # its replay
+    assert caplog.messages == [f"order {order.number} paid twice; refunding pi_2"]
     assert (order.state, order.payment_reference) == (S.PAID, "pi_1")
     assert _refunds(db_session) == [
         (RefundCause.DUPLICATE_PAYMENT, eur(5490), "pi_2", RefundState.PENDING, None, None)
@@ -172,10 +199,15 @@ def test_a_second_payment_of_a_paid_order_is_refunded(
 
 
 def test_a_payment_of_the_wrong_amount_is_refunded_and_the_order_waits(
-    db_session: Session, order: Order, clock: TestClock
+    db_session: Session, order: Order, clock: TestClock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    with caplog.at_level(logging.ERROR, logger="cocreate.shop.payment_events"):
+        _pay(db_session, order, clock, amount=eur(5489))
     _pay(db_session, order, clock, amount=eur(5489))
-    _pay(db_session, order, clock, amount=eur(5489))
+    assert caplog.messages == [
+        f"order {order.number}: payment pi_1 of Money(amount=5489, currency='EUR'),"
+        " expected Money(amount=5490, currency='EUR'); refunding it"
+    ]
     assert (order.state, order.payment_reference) == (S.PENDING_PAYMENT, None)
     assert _refunds(db_session) == [
         (RefundCause.AMOUNT_MISMATCH, eur(5489), "pi_1", RefundState.PENDING, None, None)
@@ -258,8 +290,10 @@ def test_a_late_payment_whose_stock_sold_is_refunded(
 def test_failure_and_expiry_cancel_and_release_once(
     db_session: Session, order: Order, clock: TestClock, event: Any, reason: str
 ) -> None:
-    event(db_session, order, at=clock.now())
-    event(db_session, order, at=clock.now())
+    at = clock.now() + timedelta(minutes=7)
+    event(db_session, order, at=at)
+    event(db_session, order, at=at + timedelta(minutes=1))
+    assert _move_times(db_session, order) == [at]
     assert (order.state, order.stock_released) == (S.CANCELLED, True)
     assert _stock(db_session) == 3
     assert _moves(db_session, order) == [(S.PENDING_PAYMENT, S.CANCELLED, None, reason)]
@@ -320,6 +354,7 @@ def test_a_refund_confirmed_by_reference(
     assert (refund.state, refund.done_at) == (RefundState.DONE, done_at)
     assert order.state is S.PARTIALLY_REFUNDED
     assert _moves(db_session, order)[-1] == (S.PAID, S.PARTIALLY_REFUNDED, None, "")
+    assert _move_times(db_session, order)[-1] == done_at
     assert _emails(db_session)[-1] == (
         "buyer@example.test",
         f"A refund for your order {order.number}",
@@ -383,13 +418,40 @@ def test_a_refund_made_at_the_provider_is_recorded(
     db_session: Session, order: Order, clock: TestClock
 ) -> None:
     _pay(db_session, order, clock)
+    at = clock.now() + timedelta(hours=5)
     payment_events.refund_confirmed(
-        db_session, order, refund_reference="re_dash", amount=eur(5490), at=clock.now()
+        db_session, order, refund_reference="re_dash", amount=eur(5490), at=at
     )
     assert _refunds(db_session) == [
         (RefundCause.PROVIDER, eur(5490), "pi_1", RefundState.DONE, None, "re_dash")
     ]
+    (refund,) = order.refunds
+    assert (refund.created_at, refund.done_at) == (at, at)
     assert order.state is S.REFUNDED
+
+
+def test_a_provider_refund_of_an_unpaid_order_names_no_payment(
+    db_session: Session, order: Order, clock: TestClock
+) -> None:
+    payment_events.refund_confirmed(
+        db_session, order, refund_reference="re_odd", amount=eur(100), at=clock.now()
+    )
+    assert _refunds(db_session) == [
+        (RefundCause.PROVIDER, eur(100), "", RefundState.DONE, None, "re_odd")
+    ]
+    assert order.state is S.PENDING_PAYMENT
+
+
+def test_a_pending_refund_with_another_reference_is_not_matched(
+    db_session: Session, order: Order, clock: TestClock
+) -> None:
+    _pay(db_session, order, clock)
+    asked = _staff_refund(db_session, order, 2500, clock.now(), ref="re_A")
+    payment_events.refund_confirmed(
+        db_session, order, refund_reference="re_B", amount=eur(2500), at=clock.now()
+    )
+    assert (asked.state, asked.gateway_reference) == (RefundState.PENDING, "re_A")
+    assert [r[0] for r in _refunds(db_session)] == [RefundCause.STAFF, RefundCause.PROVIDER]
 
 
 def test_refunding_a_duplicate_payment_leaves_the_order_paid(
@@ -408,14 +470,20 @@ def test_refunding_a_duplicate_payment_leaves_the_order_paid(
 
 
 def test_a_refund_of_another_order_is_ignored(
-    app: Flask, db_session: Session, order: Order, clock: TestClock
+    app: Flask,
+    db_session: Session,
+    order: Order,
+    clock: TestClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     other = place(db_session, settings(app), [(VariantFactory(), 1)], now=clock.now())
     _pay(db_session, order, clock)
     refund = _staff_refund(db_session, order, 2500, clock.now(), ref="re_1")
-    payment_events.refund_confirmed(
-        db_session, other, refund_reference="re_1", amount=eur(2500), at=clock.now()
-    )
+    with caplog.at_level(logging.ERROR, logger="cocreate.shop.payment_events"):
+        payment_events.refund_confirmed(
+            db_session, other, refund_reference="re_1", amount=eur(2500), at=clock.now()
+        )
+    assert caplog.messages == [f"refund re_1 belongs to another order than {other.number}"]
     assert refund.state is RefundState.PENDING
     assert other.state is S.PENDING_PAYMENT
     assert other.refunds == []
