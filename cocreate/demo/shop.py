@@ -154,9 +154,11 @@ def seed_shop(
     rows = session.execute(
         select(Variant, Design)
         .join(Design, Design.id == Variant.design_id)
-        .where(Design.state == DesignState.ON_SALE, Variant.price_currency == config.CURRENCY)
+        .where(Design.state == DesignState.ON_SALE)
     ).all()
-    variants = {row[0].id: (row[0], row[1]) for row in rows}
+    variants = {
+        row[0].id: (row[0], row[1]) for row in rows if row[0].price.currency == config.CURRENCY
+    }
     if not variants:
         return []
     now = now_utc()
