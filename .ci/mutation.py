@@ -77,6 +77,17 @@ TARGETS = [
             "tests/payments/test_webhook_endpoint.py",
         ),
     ),
+    Target("reservations", "cocreate/shop/reservations.py", ("tests/shop/test_reservation.py",)),
+    Target(
+        "checkout",
+        "cocreate/shop/checkout.py",
+        ("tests/shop/test_checkout_pricing.py", "tests/shop/test_checkout_pages.py"),
+    ),
+    Target(
+        "payment_events",
+        "cocreate/shop/payment_events.py",
+        ("tests/shop/test_payment_events.py", "tests/shop/test_desk_refunds.py"),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.

@@ -8,6 +8,7 @@ from cocreate.payments import models as payments_models
 from cocreate.production import models as production_models
 from cocreate.production import reprint_models as production_reprint_models
 from cocreate.shop import cart_models as shop_cart_models
+from cocreate.shop import models as shop_models
 from cocreate.voting import comment_models as voting_comment_models
 from cocreate.voting import flag_models as voting_flag_models
 from cocreate.voting import models as voting_models
@@ -22,6 +23,7 @@ __all__ = [
     "production_models",
     "production_reprint_models",
     "shop_cart_models",
+    "shop_models",
     "voting_comment_models",
     "voting_flag_models",
     "voting_models",

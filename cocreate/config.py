@@ -215,6 +215,11 @@ def _check_tiers(tiers: list[Tier]) -> None:
         raise _Invalid(_TIERS_FORM, "the last tier must be open-ended (such as 501-)")
 
 
+def _vat_rate_ok(rate: Decimal) -> bool:
+    # Order lines store the rate with 4 decimals: a finer one would be rounded silently.
+    return Decimal(0) <= rate < Decimal(1) and rate == rate.quantize(Decimal("0.0001"))
+
+
 def _parser_for(hint: Any) -> Callable[[str], Any] | None:
     """How to read a raw environment string into a field of type `hint`; None if unsupported."""
     if hint in _SCALARS:
@@ -344,6 +349,42 @@ class Config:
     #: A closed design waiting for review longer than this many days is highlighted in the
     #: review queue and counted on the staff desk: a closed design should not wait unseen.
     REVIEW_WAIT_DAYS: int = 7
+    # --- Shop: checkout, shipping, VAT (DESIGN.md "Shop and payments") ---------------------
+    #: Minutes a checkout holds its reserved stock before it expires (30 is the shortest a
+    #: Stripe Checkout Session allows, 1440 the longest).
+    CHECKOUT_MINUTES: int = 30
+    #: Shipping cost per destination country (ISO 3166 code → minor units of CURRENCY, tax
+    #: included). The shop ships only to the countries listed here.
+    SHIPPING_RATES: dict[str, int] = field(
+        default_factory=lambda: {
+            "FR": 490,
+            "BE": 690,
+            "LU": 690,
+            "DE": 690,
+            "NL": 690,
+            "AT": 890,
+            "ES": 890,
+            "IT": 890,
+            "PT": 890,
+            "IE": 990,
+        }
+    )
+    #: VAT rate per destination country (a fraction: 0.20 is 20 %). Prices are shown tax
+    #: included; each order line records its net amount, this rate and the tax.
+    VAT_RATES: dict[str, Decimal] = field(
+        default_factory=lambda: {
+            "FR": Decimal("0.20"),
+            "BE": Decimal("0.21"),
+            "LU": Decimal("0.17"),
+            "DE": Decimal("0.19"),
+            "NL": Decimal("0.21"),
+            "AT": Decimal("0.20"),
+            "ES": Decimal("0.21"),
+            "IT": Decimal("0.22"),
+            "PT": Decimal("0.23"),
+            "IE": Decimal("0.23"),
+        }
+    )
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7
@@ -370,6 +411,11 @@ class Config:
     @property
     def testing(self) -> bool:
         return self.ENV == "testing"
+
+    @property
+    def SHIP_TO_COUNTRIES(self) -> tuple[str, ...]:
+        """The countries the shop ships to, in the order SHIPPING_RATES lists them."""
+        return tuple(self.SHIPPING_RATES)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
@@ -436,6 +482,20 @@ class Config:
             problems.append("CART_ABANDONED_DAYS must be at least 1")
         if self.REVIEW_WAIT_DAYS < 1:
             problems.append("REVIEW_WAIT_DAYS must be at least 1")
+        if not 30 <= self.CHECKOUT_MINUTES <= 1440:
+            problems.append("CHECKOUT_MINUTES must be between 30 and 1440 (Stripe's limits)")
+        if not self.SHIPPING_RATES:
+            problems.append("SHIPPING_RATES must list at least one country")
+        if any(rate < 0 for rate in self.SHIPPING_RATES.values()):
+            problems.append("SHIPPING_RATES values cannot be negative")
+        unrated = sorted(set(self.SHIPPING_RATES) - set(self.VAT_RATES))
+        if unrated:
+            problems.append(f"VAT_RATES has no rate for {', '.join(unrated)}")
+        if any(not _vat_rate_ok(rate) for rate in self.VAT_RATES.values()):
+            problems.append(
+                "VAT_RATES must be fractions from 0 up to (not including) 1, "
+                "with at most 4 decimals (0.055 for 5.5 %)"
+            )
         if self.production:
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 problems.append("production needs a random SECRET_KEY of 32+ characters")

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from cocreate.accounts import passwords
 from cocreate.accounts.models import Role, User
+from cocreate.config import settings
 from cocreate.core.db import now_utc
 from cocreate.demo.designs import seed_designs
 from cocreate.demo.production import seed_production
 from cocreate.demo.review import seed_flags, seed_reprint_requests
+from cocreate.demo.shop import seed_shop
 from cocreate.demo.voting import seed_voting
 
 DEMO_PASSWORD = "cocreate-demo-2026"  # noqa: S105 - printed for newcomers, demo only
@@ -186,4 +188,5 @@ def seed_all(
     seed_production(session, rng, made, staff)
     seed_flags(session, made, staff)
     seed_reprint_requests(session, rng, made, people["customers"])
+    seed_shop(session, rng, people["customers"], staff, settings())
     return DEMO_LOGINS

@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     init_catalogue_and_cart(app)
+    init_checkout(app)
 
 
 # --- Catalogue, product pages and the cart (helper "catalog") -----------------------------------
@@ -27,3 +28,26 @@ def init_catalogue_and_cart(app: Flask) -> None:
     user_logged_in.connect(cart.merge_at_login)
     page_sections.register(app, "aside", product_page.render_design_section)
     app.jinja_env.globals.update(cart_count=cart.current_count)
+
+
+# --- Checkout, orders, the staff order desk, refunds (helper "checkout") ------------------------
+
+
+def init_checkout(app: Flask) -> None:
+    from cocreate.shop import checkout_views, desk_views, refund_sender
+    from cocreate.shop.cli import shop_cli
+    from cocreate.shop.items import item_name
+    from cocreate.shop.lifecycle import state_label
+    from cocreate.shop.orders import refunded
+    from cocreate.shop.refunds import cause_label
+
+    app.register_blueprint(checkout_views.bp)
+    app.register_blueprint(desk_views.bp)
+    app.cli.add_command(shop_cli)
+    refund_sender.init_app(app)
+    app.jinja_env.globals.update(
+        order_state_label=state_label,
+        shop_item_name=item_name,
+        order_refunded=refunded,
+        refund_cause_label=cause_label,
+    )
