@@ -71,6 +71,16 @@ def detail(number: str) -> ResponseReturnValue:
     return render_template("shop/desk_order.html", **_page_context(_order(number)))
 
 
+@bp.route("/id/<int:order_id>")
+@staff_required
+def by_id(order_id: int) -> ResponseReturnValue:
+    """An order by its id, for pages that only know the id (the staff audit log)."""
+    order = db.session().get(Order, order_id)
+    if order is None:
+        abort(404)
+    return redirect(url_for(".detail", number=order.number))
+
+
 def _refused(number: str, message: str, status: int, **forms: Any) -> ResponseReturnValue:
     db.rollback()
     return failed_page(

@@ -53,6 +53,7 @@ from sqlalchemy import (
 from cocreate.core.db import UTCDateTime
 from cocreate.designs.models import Design, DesignState, DesignTransition
 from cocreate.production.models import ProductionRun, RunState, RunTransition
+from cocreate.shop.models import Order, OrderState, OrderTransition, Refund
 from cocreate.voting.comment_models import Comment, CommentReport
 from cocreate.voting.flag_models import ModerationAction, VoteModeration
 from cocreate.voting.flag_text import signal_label
@@ -254,6 +255,50 @@ def run_moves() -> Select[Any]:
 
 
 #: Every source of the log. The shop's refunds and the royalties' payouts are added here.
+def refunds_asked() -> Select[Any]:
+    """Refunds staff asked for (automatic ones, for late or duplicate payments, have no
+    actor), at the moment they asked; the order's number names it."""
+    return (
+        select(
+            *columns(
+                at=Refund.created_at,
+                actor_id=Refund.requested_by_id,
+                kind="order_refunded",
+                subject=Order.number,
+                target="order",
+                target_id=Order.id,
+                reason=Refund.reason,
+                row_id=Refund.id,
+            )
+        )
+        .join(Order, Order.id == Refund.order_id)
+        .where(Refund.requested_by_id.is_not(None))
+    )
+
+
+def orders_fulfilled() -> Select[Any]:
+    """Orders staff marked shipped (the tracking number is on the order's page)."""
+    return (
+        select(
+            *columns(
+                at=OrderTransition.created_at,
+                actor_id=OrderTransition.actor_id,
+                kind="order_fulfilled",
+                subject=Order.number,
+                target="order",
+                target_id=Order.id,
+                reason=OrderTransition.reason,
+                row_id=OrderTransition.id,
+            )
+        )
+        .join(Order, Order.id == OrderTransition.order_id)
+        .where(
+            OrderTransition.to_state == OrderState.FULFILLED,
+            OrderTransition.actor_id.is_not(None),
+        )
+    )
+
+
 SOURCES: list[Callable[[], Select[Any]]] = [
     design_decisions,
     comment_hides,
@@ -261,6 +306,8 @@ SOURCES: list[Callable[[], Select[Any]]] = [
     vote_moderations,
     runs_planned,
     run_moves,
+    refunds_asked,
+    orders_fulfilled,
 ]
 
 
@@ -305,10 +352,13 @@ KINDS: dict[str, Kind] = {
     "run_in_stock": Kind(_l("Run in stock")),
     "run_closed": Kind(_l("Run closed")),
     "run_cancelled": Kind(_l("Run cancelled")),
+    "order_refunded": Kind(_l("Order refunded")),
+    "order_fulfilled": Kind(_l("Order shipped")),
 }
 
 #: target → (endpoint, its id parameter).
 TARGETS: dict[str, tuple[str, str]] = {
     "design": ("designs.detail", "design_id"),
     "run": ("production.run", "run_id"),
+    "order": ("order_desk.by_id", "order_id"),
 }

@@ -18,7 +18,7 @@ from cocreate.core import mail
 from cocreate.core.clock import TestClock
 from cocreate.core.money import Money
 from cocreate.shop.models import Order, OrderState, OrderTransition, Refund, RefundState
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.factories import AdminFactory, StaffFactory, UserFactory
 from tests.shop.checkout_factories import VariantFactory, place
 from tests.shop.fakes import FakeGateway
 
@@ -67,6 +67,7 @@ def test_members_cannot_use_the_desk(
         ("GET", f"/staff/orders/{order.number}"),
         ("POST", f"/staff/orders/{order.number}/fulfil"),
         ("POST", f"/staff/orders/{order.number}/refund"),
+        ("GET", f"/staff/orders/id/{order.id}"),
     ]:
         assert client.open(path, method=method).status_code == 403, path
     desk_rules = sorted(
@@ -77,6 +78,7 @@ def test_members_cannot_use_the_desk(
         "/staff/orders/<number>",
         "/staff/orders/<number>/fulfil",
         "/staff/orders/<number>/refund",
+        "/staff/orders/id/<int:order_id>",
     ]
 
 
@@ -250,3 +252,43 @@ def test_impossible_refunds_are_refused_with_a_422(
     assert message in _text(response)
     assert fake_gateway.refunds == []
     assert db_session.scalars(select(Refund)).all() == []
+
+
+def test_an_order_by_id_leads_to_its_desk_page(
+    app: Flask, client: FlaskClient, db_session: Session, clock: TestClock, staff: User
+) -> None:
+    order = _paid(app, db_session, clock)
+    response = client.get(f"/staff/orders/id/{order.id}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/staff/orders/{order.number}"
+    assert client.get(f"/staff/orders/id/{order.id + 1000}").status_code == 404
+
+
+@pytest.mark.usefixtures("request_ctx", "fake_gateway")
+def test_shipping_and_refunds_appear_in_the_staff_audit_log(
+    app: Flask, client: FlaskClient, auth: Any, db_session: Session, clock: TestClock
+) -> None:
+    from cocreate.shop import desk
+
+    order = _paid(app, db_session, clock)
+    stan = StaffFactory(display_name="Stan Staff")
+    AdminFactory(email="ada@example.test", display_name="Ada Admin")
+    desk.fulfil(db_session, order, stan, tracking_number="LP123456789FR", at=clock.now())
+    tee = next(line for line in order.lines if line.product == "tee")
+    desk.refund(
+        db_session,
+        order,
+        stan,
+        quantities={tee.id: 1},
+        whole=False,
+        reason="Print flaking",
+        at=clock.now(),
+    )
+    db_session.commit()
+    auth.login("ada@example.test")
+    text = _text(client.get("/staff/audit"))
+    assert f"Stan Staff Order refunded {order.number} Print flaking" in text
+    assert f"Stan Staff Order shipped {order.number}" in text
+    assert f'href="/staff/orders/id/{order.id}"' in client.get("/staff/audit").get_data(
+        as_text=True
+    )
