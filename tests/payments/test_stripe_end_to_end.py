@@ -124,8 +124,10 @@ def test_checkout_pay_refund_reconcile_and_replay(
 
     # 5a. A replay of the paid webhook changes nothing; a bad signature is refused.
     response = _webhook(client, clock, "checkout.session.completed", paid, event_id="evt_paid")
-    assert response.status_code == 200
-    assert response.json["outcome"] != "applied"
+    assert (response.status_code, response.json["outcome"]) == (200, "duplicate")
+    # The same payment under another event id (a resent event): the shop has it already.
+    response = _webhook(client, clock, "checkout.session.completed", paid, event_id="evt_paid2")
+    assert (response.status_code, response.json["outcome"]) == (200, "no change")
     response = _webhook(
         client, clock, "checkout.session.completed", paid, event_id="evt_x", secret="whsec_wrong"
     )
@@ -187,8 +189,7 @@ def test_checkout_pay_refund_reconcile_and_replay(
         ("refund.updated", first, "evt_refund_1"),
     ]:
         response = _webhook(client, clock, kind, obj, event_id=event_id)
-        assert response.status_code == 200
-        assert response.json["outcome"] != "applied"
+        assert (response.status_code, response.json["outcome"]) == (200, "duplicate")
     assert _order(db_session).state is OrderState.REFUNDED
     assert _stock(db_session, tee_id) == 8
     jobs.deliver(app)
@@ -197,3 +198,37 @@ def test_checkout_pay_refund_reconcile_and_replay(
         f"A refund for your order {order.number}",
         f"Your order {order.number} is confirmed",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("checkout.session.expired", "expired"),
+        ("checkout.session.async_payment_failed", "complete"),
+    ],
+)
+def test_an_expired_or_failed_checkout_gives_the_stock_back(
+    client: FlaskClient,
+    db_session: Session,
+    clock: TestClock,
+    fake: FakeStripe,
+    kind: str,
+    status: str,
+) -> None:
+    """Payments calls the shop's checkout_expired and payment_failed by name: they exist."""
+    tee = VariantFactory(stock_on_hand=3)
+    db_session.commit()
+    tee_id = tee.id
+    assert client.post("/cart/add", data={"variant_id": tee_id, "quantity": 3}).status_code == 302
+    assert client.post("/checkout", data=FORM).status_code == 302
+    assert _stock(db_session, tee_id) == 0
+    (session_id,) = fake.sessions
+    obj = {**fake.sessions[session_id], "status": status}
+    clock.advance(timedelta(minutes=31))
+    response = _webhook(client, clock, kind, obj, event_id="evt_end")
+    assert (response.status_code, response.json["outcome"]) == (200, "applied")
+    assert _order(db_session).state is OrderState.CANCELLED
+    assert _stock(db_session, tee_id) == 3
+    response = _webhook(client, clock, kind, obj, event_id="evt_end_again")
+    assert (response.status_code, response.json["outcome"]) == (200, "no change")
+    assert _stock(db_session, tee_id) == 3
