@@ -108,8 +108,9 @@ def vote_account_key() -> str:
     but read from the signed session cookie: no database. The limits are then counted before
     the request's first query begins its transaction, which on SQLite takes the write lock
     (BEGIN IMMEDIATE): the limiter's round trips to its storage (Redis, in production) are
-    not made while every other vote waits. A cookie without a member (or whose session ended)
-    is counted by address; member_required refuses it right after."""
+    not made while every other vote waits. A cookie whose server-side session has ended still
+    names its member and counts against that member (only its holder can send it); without a
+    member the address stands in. member_required refuses both right after."""
     user_id = session.get("_user_id")
     return f"account:{user_id}" if user_id else get_remote_address()
 

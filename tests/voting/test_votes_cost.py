@@ -14,6 +14,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.core.ratelimit import limiter
 from cocreate.designs.models import Design
 from cocreate.voting import integrity
 from cocreate.voting.models import Vote
@@ -114,6 +115,34 @@ def test_a_changed_vote_with_a_first_buyer_s_size_is_eleven_statements(
         "SELECT count(*)",
     ]
     assert len(seen) == 11
+
+
+def test_the_rate_limits_are_counted_before_any_query(
+    client: FlaskClient,
+    engine: Engine,
+    db_session: Session,
+    member: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The vote's four rate-limit windows (per account and per address, each per minute and
+    per hour) are counted before the request's first query: on SQLite that query begins the
+    transaction holding the write lock, which the limiter's storage round trips then would
+    hold too."""
+    design = open_design()
+    strategy = limiter.limiter
+    real_hit = strategy.hit
+    with statements(engine) as seen:
+
+        def hit(item: Any, *identifiers: str, **kwargs: Any) -> bool:
+            seen.append(("LIMIT " + identifiers[-1], identifiers))
+            return real_hit(item, *identifiers, **kwargs)
+
+        monkeypatch.setattr(strategy, "hit", hit)
+        response = client.post(f"/designs/{design.id}/vote", data={"score": "4"}, headers=JSON)
+    assert response.status_code == 200
+    first = [sql for sql, _ in seen[:4]]
+    assert sorted(first) == [*["LIMIT vote-account"] * 2, *["LIMIT vote-address"] * 2]
+    assert seen[4][0].startswith("SELECT users.id")  # the member's session: the first query
 
 
 def test_the_answer_s_counts_come_from_the_update_not_a_re_read(
