@@ -1,7 +1,8 @@
 """Benchmark of voting and the gallery under concurrent load, beside baselines of the same run.
 
     python bench/voting.py [--json] [--designs N] [--votes N] [--seconds S] [--rounds N]
-                           [--threads N] [--members N] [--pg | --database-url URL]
+                           [--threads N] [--members N] [--limits redis|memory|none]
+                           [--skip-gallery] [--pg | --database-url URL]
 
 Seeds 10,000 designs (three quarters public, a third in voting, 15 % on sale, 3 tags each) and
 1,000,000 votes (long-tailed per design, about 13 % "I'd buy it") into a temporary SQLite file,
@@ -10,31 +11,39 @@ or into a fresh database on a PostgreSQL server (`--pg`: postgresql+psycopg://po
 Counters are set from the rows and the ranking refreshed, as the vote service and the periodic
 job leave them (bench/voting_seed.py). Then gunicorn serves bench/voting_app.py on 127.0.0.1
 (2 workers on a free port; its settings and bench-only routes are described there: CSRF off,
-vote rate limits raised) and `--threads` client threads measure, for `--rounds` rounds of
-`--seconds` each, subject and baseline alternating so background load skews both alike:
+vote rate limits raised), its rate limits counted in a Redis server started for the run, as
+production counts them (`--limits memory`: in each worker's memory, as a single-process dev
+server does; `--limits none`: the limiter off). The vote's baseline goes through the same
+limits (see bench/voting_app.py). `--threads` client threads measure, for `--rounds` rounds
+of `--seconds` each, subject and baseline alternating so background load skews both alike:
 
 * gallery: each view (voting, ending, newest, top, on sale, the most used tag's page, a search
   for a common word) against the same template rendered from pages held in memory;
 * vote: POST /designs/<id>/vote (JSON answer) by distinct logged-in members (each thread its
   own members; one vote in five changes a vote the member cast earlier in the run) against
-  POST /_bench/insert, one bare INSERT and commit on the same database.
+  POST /_bench/insert, one bare INSERT and commit on the same database, posted by the same
+  logged-in members with the same cookies and addresses: the baseline pays what a vote pays
+  that is not voting work (the same rate limits, the member's session load, the write
+  transaction and its commit), and nothing of voting (see bench/voting_app.py).
 
 Targets (on SQLite): every gallery view >= 50 % of its baseline's requests/s, votes >= 40 %, p99
 of both under 250 ms, and no vote lost: after the run every design's counters equal its rows.
 Until the vote route exists (a 404) the vote half is skipped with a message.
 
 Beside requests/s, each row shows the server's CPU time per request: user + system time of its
-gunicorn workers, and on PostgreSQL of the database's backends, over the rounds (from /proc).
-On a machine busy with other work, throughput and latency follow that work while CPU per
-request barely does, so its ratio (baseline CPU / subject CPU) is what an idle machine's
-throughput ratio would be. Run it on an idle machine for p99.
+gunicorn workers, the run's Redis, and on PostgreSQL the database's backends, over the rounds
+(from /proc). On a machine busy with other work, throughput and latency follow that work while
+CPU per request barely does, so its ratio (baseline CPU / subject CPU) is what an idle
+machine's throughput ratio would be. Run it on an idle machine for p99.
 
-With `--json` the last line is one JSON object: backend, designs, votes, seed_seconds,
-gallery_ratio (worst view) and gallery_worst, gallery_p99_ms (worst view), gallery_cpu_ratio
-(worst view), vote_ratio, vote_p99_ms, vote_cpu_ratio, vote_errors, lost_votes (sum over designs
-of |vote_count - counted rows|, null when the vote half was skipped), counter_mismatches, views
-(per view: rps, p50_ms, p99_ms, base_rps, base_p99_ms, ratio, cpu_ms, base_cpu_ms, cpu_ratio,
-errors, statuses), vote (the same for votes) and vote_skipped (why, or null).
+With `--json` the last line is one JSON object: backend, designs, votes, seed_seconds, threads,
+limits_storage (redis, memory or none), gallery_ratio (worst view) and gallery_worst,
+gallery_p99_ms (worst view), gallery_cpu_ratio (worst view), vote_ratio, vote_p99_ms,
+vote_cpu_ratio, vote_errors, lost_votes (sum over designs of |vote_count - counted rows|, null
+when the vote half was skipped), counter_mismatches, views (per view: rps, p50_ms, p99_ms,
+base_rps, base_p99_ms, ratio, cpu_ms, base_cpu_ms, cpu_ratio, errors, statuses), vote (the
+same for votes) and vote_skipped (why, or null). `--skip-gallery` measures the votes only
+(the gallery's figures are then null).
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -105,18 +115,77 @@ def free_port() -> int:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Where the rate limits are counted: the storage URI the app is given, and the process
+    ids of the bench's own Redis (none for memory)."""
+
+    uri: str
+    pids: list[int]
+
+    @property
+    def kind(self) -> str:
+        return self.uri.split(":", 1)[0]
+
+
+def redis_ready(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+            probe.sendall(b"PING\r\n")
+            return probe.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def limits_storage(kind: str) -> Iterator[Limits]:
+    """A Redis server of the run's own (on a free port, no persistence) when asked for and
+    installed, as production counts its rate limits (config.py: production needs REDIS_URL);
+    otherwise each worker's memory. The bench's own Redis, unlike a shared one, is used by
+    nothing else, so its CPU time counts as the votes'."""
+    if kind == "none":
+        yield Limits("none", [])
+        return
+    binary = shutil.which("redis-server") if kind == "redis" else None
+    if kind == "redis" and binary is None:
+        print("redis-server not found: rate limits counted in each worker's memory",
+              file=sys.stderr)  # fmt: skip
+    if binary is None:
+        yield Limits("memory://", [])
+        return
+    port = free_port()
+    redis = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not redis_ready(port):
+            if redis.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("redis-server did not start")
+            time.sleep(0.05)
+        yield Limits(f"redis://127.0.0.1:{port}/0", [redis.pid])
+    finally:
+        redis.terminate()
+        redis.wait(timeout=30)
+
+
+@dataclass(frozen=True)
 class Server:
     port: int
     #: The workers' process ids, for their CPU time.
     workers: list[int]
     #: The database, whose own server processes (PostgreSQL's) count as the app's CPU too.
     engine: Engine
+    #: The bench's own Redis, if the rate limits are counted there: its CPU counts too.
+    limits: Limits
 
     def pids(self) -> list[int]:
-        """The workers and, on PostgreSQL, the backends serving this database (this machine's
-        server: the bench runs against 127.0.0.1), other than this process's own."""
+        """The workers, the bench's Redis if any and, on PostgreSQL, the backends serving this
+        database (this machine's server: the bench runs against 127.0.0.1), other than this
+        process's own."""
+        local = [*self.workers, *self.limits.pids]
         if self.engine.dialect.name != "postgresql":
-            return self.workers
+            return local
         with self.engine.connect() as conn:
             backends = conn.execute(
                 text(
@@ -124,16 +193,19 @@ class Server:
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             ).scalars()
-            return [*self.workers, *backends]
+            return [*local, *backends]
 
 
 @contextmanager
-def gunicorn(url: str, engine: Engine, scratch: Path, workers: int) -> Iterator[Server]:
+def gunicorn(
+    url: str, engine: Engine, scratch: Path, workers: int, limits: Limits
+) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "BENCH_DATABASE_URL": url,
+        "BENCH_LIMITS_STORAGE": limits.uri,
         "BENCH_SECRET_KEY": secrets.token_hex(32),
         "BENCH_UPLOAD_DIR": str(scratch / "uploads"),
     }
@@ -146,7 +218,7 @@ def gunicorn(url: str, engine: Engine, scratch: Path, workers: int) -> Iterator[
     )  # fmt: skip
     try:
         wait_ready(port, server, scratch / "gunicorn.log")
-        yield Server(port, children(server.pid), engine)
+        yield Server(port, children(server.pid), engine, limits)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -276,7 +348,8 @@ def bench_votes(server: Server, seeded: Seeded, args: argparse.Namespace) -> dic
 
     def insert(t: int, n: int) -> Call:
         own = mine_members[t]
-        return vote_call(own[n % len(own)], "", "/_bench/insert", rnds[t])
+        member = own[n % len(own)]
+        return vote_call(member, cookies[member], "/_bench/insert", rnds[t])
 
     mine, base = compare(server, vote, insert, args)
     return figures(mine, base)
@@ -312,22 +385,26 @@ def measure(url: str, args: argparse.Namespace, scratch: Path) -> dict[str, Any]
     bench_metadata.create_all(engine)
     print(f"seeded {seeded.designs:,} designs and {seeded.votes:,} votes in "
           f"{seeded.seconds:.1f} s", file=sys.stderr)  # fmt: skip
-    with gunicorn(url, engine, scratch, workers=2) as server:
-        views = bench_gallery(server, seeded, args)
+    with (
+        limits_storage(args.limits) as limits,
+        gunicorn(url, engine, scratch, workers=2, limits=limits) as server,
+    ):
+        views = {} if args.skip_gallery else bench_gallery(server, seeded, args)
         votes = bench_votes(server, seeded, args)
     lost, mismatches = counter_check(engine)
     engine.dispose()
-    worst = min(views, key=lambda name: views[name]["ratio"])
+    worst = min(views, key=lambda name: views[name]["ratio"]) if views else None
     summary: dict[str, Any] = {
         "backend": engine.dialect.name,
         "designs": seeded.designs,
         "votes": seeded.votes,
         "seed_seconds": round(seeded.seconds, 1),
         "threads": args.threads,
-        "gallery_ratio": views[worst]["ratio"],
+        "limits_storage": limits.kind,
+        "gallery_ratio": views[worst]["ratio"] if worst else None,
         "gallery_worst": worst,
-        "gallery_p99_ms": max(v["p99_ms"] for v in views.values()),
-        "gallery_cpu_ratio": min(v["cpu_ratio"] for v in views.values()),
+        "gallery_p99_ms": max(v["p99_ms"] for v in views.values()) if views else None,
+        "gallery_cpu_ratio": min(v["cpu_ratio"] for v in views.values()) if views else None,
         "views": views,
         "vote_skipped": votes if isinstance(votes, str) else None,
         "vote": votes if isinstance(votes, dict) else None,
@@ -344,7 +421,8 @@ def measure(url: str, args: argparse.Namespace, scratch: Path) -> dict[str, Any]
 def report(s: dict[str, Any]) -> None:
     print(
         f"{s['backend']}: {s['designs']:,} designs, {s['votes']:,} votes "
-        f"(seeded in {s['seed_seconds']} s), gunicorn 2 workers, {s['threads']} client threads"
+        f"(seeded in {s['seed_seconds']} s), gunicorn 2 workers, {s['threads']} client threads, "
+        f"rate limits in {s['limits_storage']}"
     )
     print(f"  {'':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}   {'base req/s':>11}"
           f"{'base p99':>10}{'ratio':>8}   {'cpu ms':>7}{'base cpu':>9}{'ratio':>7}"
@@ -357,9 +435,12 @@ def report(s: dict[str, Any]) -> None:
               f"{fig['base_rps']:>11.1f}{fig['base_p99_ms']:>10.1f}{fig['ratio']:>8.2f}   "
               f"{fig['cpu_ms']:>7.2f}{fig['base_cpu_ms']:>9.2f}{fig['cpu_ratio']:>7.2f}"
               f"{fig['errors']:>8}")  # fmt: skip
-    print(f"  gallery: worst ratio {s['gallery_ratio']:.2f} ({s['gallery_worst']}; target >= "
-          f"{GALLERY_TARGET}), worst CPU ratio {s['gallery_cpu_ratio']:.2f}, worst p99 "
-          f"{s['gallery_p99_ms']:.0f} ms (target < {P99_TARGET_MS:.0f})")  # fmt: skip
+    if not s["views"]:
+        print("  gallery: skipped (--skip-gallery)")
+    else:
+        print(f"  gallery: worst ratio {s['gallery_ratio']:.2f} ({s['gallery_worst']}; target >= "
+              f"{GALLERY_TARGET}), worst CPU ratio {s['gallery_cpu_ratio']:.2f}, worst p99 "
+              f"{s['gallery_p99_ms']:.0f} ms (target < {P99_TARGET_MS:.0f})")  # fmt: skip
     if s["vote_skipped"]:
         print(f"  vote: skipped: {s['vote_skipped']}")
     else:
@@ -397,6 +478,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4, help="rounds per side")
     parser.add_argument("--threads", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--members", type=int, default=400, help="members who vote")
+    parser.add_argument(
+        "--limits",
+        choices=("redis", "memory", "none"),
+        default="redis",
+        help="where rate limits are counted, for votes and their baseline alike: a Redis of "
+        "the run's own (as production), each worker's memory, or nowhere (the limiter off)",
+    )
+    parser.add_argument(
+        "--skip-gallery", action="store_true", help="measure the votes only (gallery figures null)"
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--pg", action="store_true", help=f"a fresh database on {PG_SERVER}")
     where.add_argument("--database-url", default="", help="a PostgreSQL server to use likewise")

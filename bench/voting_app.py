@@ -9,15 +9,29 @@ with these differences, each because one machine plays thousands of members:
   without first fetching a page for its token.
 * PROXY_COUNT=1: each simulated member sends its own X-Forwarded-For address, so the per-address
   rate limit and the address hash see distinct clients rather than 127.0.0.1 for everyone.
-* The vote rate limits are raised (still checked on every vote, in memory per worker): a member
-  of the bench votes far faster than a person.
+* The vote rate limits are raised, with the same two windows each as the defaults (per minute
+  and per hour, so every vote still checks four windows): a member of the bench votes far
+  faster than a person.
+* The rate limits are counted where BENCH_LIMITS_STORAGE says: bench/voting.py starts a Redis
+  of its own, as production counts them in Redis (REDIS_URL) so that all workers share them;
+  "memory://" (the default here) counts them per worker; "none" turns the limiter off. Only
+  the limiter's settings change, not REDIS_URL: emails still go synchronously (a vote sends
+  none).
 
 Bench-only routes (registered here only, never in the real app):
 
 * POST /_bench/login/<user_id>: logs that member in (a real server-side session, as the log-in
   page makes), so the driver need not hash passwords for hundreds of members;
 * POST /_bench/insert: the vote's baseline, one INSERT into `bench_inserts`, committed by the
-  same once-per-request commit as every view;
+  same once-per-request commit as every view. It goes through the per-request machinery a vote
+  pays for that is not voting work, in the same order: the vote's rate limits (the same limits
+  and keys, per account and per client address, each a window per minute and per hour, in the
+  same storage, with the same response headers; under scopes of their own, so the two routes
+  do not share budgets), then member_required with the same members' session cookies (the
+  member's server-side session and user loaded: one SELECT, in the request's write
+  transaction, which on SQLite any POST begins with BEGIN IMMEDIATE), CSRF off for both, the
+  one commit and a JSON answer. What it skips is voting work only: the design, the rules, the
+  address hash, the counters, the fraud signals and the answer's texts;
 * GET /_bench/gallery?view=…&tag=…&q=…: the gallery template rendered from pages loaded once
   per worker (the in-memory baseline of each gallery view).
 """
@@ -30,6 +44,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -39,7 +54,9 @@ from cocreate.accounts.models import User
 from cocreate.config import Config
 from cocreate.core import db
 from cocreate.core.clock import clock
+from cocreate.core.ratelimit import limiter
 from cocreate.designs import queries, tag_cloud
+from cocreate.voting.views import vote_account_key, vote_address_limit, vote_limit
 
 bench_metadata = MetaData()
 #: The bare insert's table: created by bench/voting.py, not by the migrations.
@@ -57,7 +74,9 @@ _pages: dict[tuple[str, str, str], dict[str, Any]] = {}
 _pages_lock = threading.Lock()
 
 
-def bench_config(database_url: str, secret_key: str, upload_dir: str) -> Config:
+def bench_config(
+    database_url: str, secret_key: str, upload_dir: str, limits_storage: str = "memory://"
+) -> Config:
     return Config(
         ENV="testing",
         SECRET_KEY=secret_key,
@@ -65,9 +84,14 @@ def bench_config(database_url: str, secret_key: str, upload_dir: str) -> Config:
         UPLOAD_DIR=upload_dir,
         PUBLIC_URL="http://127.0.0.1",
         PROXY_COUNT=1,
-        RATELIMIT_VOTE="100000 per minute",
-        RATELIMIT_VOTE_ADDRESS="100000 per minute",
-        extra={"WTF_CSRF_ENABLED": False},
+        RATELIMIT_VOTE="100000 per minute;1000000 per hour",
+        RATELIMIT_VOTE_ADDRESS="100000 per minute;1000000 per hour",
+        extra={
+            "WTF_CSRF_ENABLED": False,
+            # "none": the limiter off, on both sides (to see what the limits cost a vote).
+            "RATELIMIT_ENABLED": limits_storage != "none",
+            "RATELIMIT_STORAGE_URI": "memory://" if limits_storage == "none" else limits_storage,
+        },
     )
 
 
@@ -77,6 +101,7 @@ def create_bench_app() -> Flask:
             os.environ["BENCH_DATABASE_URL"],
             os.environ["BENCH_SECRET_KEY"],
             os.environ["BENCH_UPLOAD_DIR"],
+            os.environ.get("BENCH_LIMITS_STORAGE", "memory://"),
         )
     )
     app.register_blueprint(bp)
@@ -91,7 +116,19 @@ def login(user_id: int) -> ResponseReturnValue:
     return "", 204
 
 
+# The vote's limits (cocreate/voting/views.py), counted apart from the votes' own.
+_account_limit = limiter.shared_limit(
+    vote_limit, scope="bench-insert-account", key_func=vote_account_key
+)
+_address_limit = limiter.shared_limit(
+    vote_address_limit, scope="bench-insert-address", key_func=get_remote_address
+)
+
+
 @bp.post("/_bench/insert")
+@_account_limit
+@_address_limit
+@auth.member_required
 def bare_insert() -> ResponseReturnValue:
     db.session().execute(
         insert(bench_inserts).values(

@@ -11,8 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CursorResult, Float, cast, func, insert, literal, select, update
+from sqlalchemy import (
+    CursorResult,
+    Float,
+    Integer,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cocreate.designs.models import PUBLIC_STATES, Design
 from cocreate.voting.models import DesignIntent, RankingStats, Vote
@@ -39,6 +51,22 @@ class Effect:
 NONE = Effect()
 
 
+@dataclass(frozen=True)
+class Totals:
+    """A design's counters and rank as its UPDATE left them (RETURNING): the caller's copy of
+    the design is brought up to date from these, without reading the row again."""
+
+    vote_count: int
+    score_sum: int
+    buy_intent_count: int
+    rank_score: float
+
+    def set_on(self, design: Design) -> None:
+        """Write them into `design` as loaded values (not as changes to flush)."""
+        for name in ("vote_count", "score_sum", "buy_intent_count", "rank_score"):
+            set_committed_value(design, name, getattr(self, name))
+
+
 def effect_of(vote: Vote) -> Effect:
     if not vote.counted:
         return NONE
@@ -56,24 +84,54 @@ def rank_value(prior_weight: int, mean: float, score_sum: int, vote_count: int) 
     return (prior_weight * mean + score_sum) / (prior_weight + vote_count)
 
 
-def _apply_totals(session: Session, design_id: int, delta: Effect, prior_weight: int) -> None:
-    new_sum = cast(Design.score_sum + delta.score, Float)
-    new_count = Design.vote_count + delta.votes
-    session.execute(
-        update(Design)
-        .where(Design.id == design_id)
-        .values(
-            vote_count=Design.vote_count + delta.votes,
-            score_sum=Design.score_sum + delta.score,
-            buy_intent_count=Design.buy_intent_count + delta.buy,
-            rank_score=(literal(prior_weight) * _mean_subquery() + new_sum)
-            / (literal(prior_weight) + new_count),
-            # Votes are not an edit of the design: keep `updated_at` (it orders "My designs"),
-            # which the column's onupdate would otherwise move.
-            updated_at=Design.updated_at,
-        )
-        .execution_options(synchronize_session=False)
+# The statements of every vote, built once: SQLAlchemy then reuses their compiled SQL and
+# cache key instead of assembling a dozen expressions per vote (a third of a millisecond of
+# CPU for the UPDATE alone). The values travel as bound parameters.
+_new_count = Design.vote_count + bindparam("votes", type_=Integer)
+_new_sum = cast(Design.score_sum + bindparam("score", type_=Integer), Float)
+_prior = bindparam("prior_weight", type_=Integer)
+_TOTALS = (
+    update(Design)
+    .where(Design.id == bindparam("design_id"))
+    .values(
+        vote_count=_new_count,
+        score_sum=Design.score_sum + bindparam("score", type_=Integer),
+        buy_intent_count=Design.buy_intent_count + bindparam("buy", type_=Integer),
+        rank_score=(_prior * _mean_subquery() + _new_sum) / (_prior + _new_count),
+        # Votes are not an edit of the design: keep `updated_at` (it orders "My designs"),
+        # which the column's onupdate would otherwise move.
+        updated_at=Design.updated_at,
     )
+    .returning(Design.vote_count, Design.score_sum, Design.buy_intent_count, Design.rank_score)
+    .execution_options(synchronize_session=False)
+)
+# (Bound parameters of an UPDATE's WHERE may not take the names of the table's columns.)
+_MOVE_INTENT = (
+    update(DesignIntent)
+    .where(
+        DesignIntent.design_id == bindparam("of_design"),
+        DesignIntent.product == bindparam("of_product"),
+        DesignIntent.size == bindparam("of_size"),
+    )
+    .values(count=DesignIntent.count + bindparam("delta", type_=Integer))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _apply_totals(
+    session: Session, design_id: int, delta: Effect, prior_weight: int
+) -> Totals | None:
+    row = session.execute(
+        _TOTALS,
+        {
+            "design_id": design_id,
+            "votes": delta.votes,
+            "score": delta.score,
+            "buy": delta.buy,
+            "prior_weight": prior_weight,
+        },
+    ).one_or_none()
+    return None if row is None else Totals(*row)
 
 
 def _apply_intent(session: Session, design_id: int, product: str, size: str, delta: int) -> None:
@@ -85,14 +143,8 @@ def _apply_intent(session: Session, design_id: int, product: str, size: str, del
     database's). The same statements on SQLite and PostgreSQL, no dialect's upsert.
     """
     changed: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
-        update(DesignIntent)
-        .where(
-            DesignIntent.design_id == design_id,
-            DesignIntent.product == product,
-            DesignIntent.size == size,
-        )
-        .values(count=DesignIntent.count + delta)
-        .execution_options(synchronize_session=False)
+        _MOVE_INTENT,
+        {"of_design": design_id, "of_product": product, "of_size": size, "delta": delta},
     )
     if changed.rowcount == 0:
         # A first buyer adds 1; a negative first move (counters already off) stops at 0.
@@ -115,19 +167,22 @@ def intent_moves(before: Effect, after: Effect) -> list[tuple[str, str, int]]:
 
 def apply(
     session: Session, design_id: int, before: Effect, after: Effect, *, prior_weight: int
-) -> None:
+) -> Totals | None:
     """Move the design's counters from `before` to `after` (a new vote: before=NONE; a
-    discount: after=NONE). Flushes nothing of the ORM; the caller's transaction commits."""
+    discount: after=NONE). Flushes nothing of the ORM; the caller's transaction commits.
+    Returns the design's counters as they now stand, or None when nothing moved (or no such
+    design)."""
     delta = Effect(after.votes - before.votes, after.score - before.score, after.buy - before.buy)
     moves = intent_moves(before, after)
     if not (delta.votes or delta.score or delta.buy or moves):
-        return
+        return None
     # The design's row first, even when only a size changes: every counter change of one
     # design then queues on that row's lock, so two transactions never take its intent rows
     # in opposite orders (PostgreSQL found that deadlock with two members swapping sizes).
-    _apply_totals(session, design_id, delta, prior_weight)
+    totals = _apply_totals(session, design_id, delta, prior_weight)
     for product, size, n in moves:
         _apply_intent(session, design_id, product, size, n)
+    return totals
 
 
 def refresh_ranking(session: Session, *, prior_weight: int, now: datetime) -> float:
@@ -166,6 +221,7 @@ def stored_mean(session: Session) -> float:
 __all__ = [
     "NONE",
     "Effect",
+    "Totals",
     "apply",
     "effect_of",
     "intent_moves",

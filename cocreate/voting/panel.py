@@ -14,6 +14,7 @@ from typing import Any
 from babel import numbers as babel_numbers
 from flask import render_template
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from cocreate.core.clock import clock
 from cocreate.core.i18n import current_locale
 from cocreate.designs.lifecycle import voting_ended
 from cocreate.designs.models import Design, DesignState
+from cocreate.designs.services import product_label
 from cocreate.voting import ranking, services
 from cocreate.voting.models import Vote, VoteSignal
 
@@ -163,6 +165,28 @@ def current_context(design: Design) -> dict[str, Any]:
         now=clock().now(),
         config=settings(),
     )
+
+
+def vote_texts(design: Design, vote: Vote) -> dict[str, str]:
+    """What a member's panel says once they have voted, as _panel.html words it: vote.js
+    writes these into the panel after a vote instead of receiving it re-rendered whole. Having
+    voted, the voter may see the score (herding), so it is always given."""
+    mine = _("Your vote: %(score)d out of 5.", score=vote.score)
+    if vote.buy:
+        bought = _(
+            "You’d buy it in %(size)s (%(product)s).",
+            size=size_label(vote.product, vote.size),
+            product=product_label(vote.product),
+        )
+        mine = f"{mine} {bought}"
+    count = design.vote_count
+    average = ranking.average(design.score_sum, count)
+    return {
+        "average": _("Average %(score)s out of 5", score=format_score(average)) if count else "",
+        "count": ngettext("%(num)d vote", "%(num)d votes", count) if count else _("No votes yet."),
+        "your_vote": mine,
+        "button": _("Change my vote"),
+    }
 
 
 def render_panel(design: Design) -> str:

@@ -8,12 +8,13 @@ difference between the vote before and after.
 
 from __future__ import annotations
 
+import typing
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from cocreate.accounts.models import User
 from cocreate.catalogue import products as catalogue
@@ -82,13 +83,19 @@ def check_choice(design: Design, choice: BuyChoice | None) -> BuyChoice | None:
     return choice
 
 
+# Built once, like the counters' statements: the member's vote on a design, and the same
+# locked for a change.
+_FIND = select(Vote).where(
+    Vote.design_id == bindparam("design_id"), Vote.voter_id == bindparam("voter_id")
+)
+# Two changes by one member at once (a double click) must not both start from the same old
+# vote: the second waits here, then reads the first one's result.
+_FIND_LOCKED = _FIND.with_for_update().execution_options(populate_existing=True)
+
+
 def find_vote(session: Session, design_id: int, voter_id: int, *, lock: bool) -> Vote | None:
-    query = select(Vote).where(Vote.design_id == design_id, Vote.voter_id == voter_id)
-    if lock:
-        # Two changes by one member at once (a double click) must not both start from the same
-        # old vote: the second waits here, then reads the first one's result.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return session.scalars(query).one_or_none()
+    query = _FIND_LOCKED if lock else _FIND
+    return session.scalars(query, {"design_id": design_id, "voter_id": voter_id}).one_or_none()
 
 
 def cast_vote(
@@ -114,7 +121,7 @@ def cast_vote(
         vote = _insert(session, design, voter, score, product, size, ip_hash, now)
         if vote is None:
             # The member's first vote arrived twice at once and the other request inserted it:
-            # the unique constraint refused ours, so this one becomes a change of that vote.
+            # the unique constraint stopped ours, so this one becomes a change of that vote.
             vote = find_vote(session, design.id, voter.id, lock=True)
             assert vote is not None  # the constraint just said it exists
         else:
@@ -129,6 +136,20 @@ def cast_vote(
     return _counted(session, design, vote, before, now, settings)
 
 
+#: The first vote's INSERT, per dialect (both have ON CONFLICT DO NOTHING and RETURNING); its
+#: values are bound at execution.
+_VOTES = typing.cast(Table, Vote.__table__)
+_ONE_PER_MEMBER = [Vote.design_id, Vote.voter_id]
+_INSERTS = {
+    "postgresql": postgresql.insert(_VOTES)
+    .on_conflict_do_nothing(index_elements=_ONE_PER_MEMBER)
+    .returning(Vote.id),
+    "sqlite": sqlite.insert(_VOTES)
+    .on_conflict_do_nothing(index_elements=_ONE_PER_MEMBER)
+    .returning(Vote.id),
+}
+
+
 def _insert(
     session: Session,
     design: Design,
@@ -139,23 +160,36 @@ def _insert(
     ip_hash: str,
     now: datetime,
 ) -> Vote | None:
-    vote = Vote(
-        design_id=design.id,
-        voter_id=voter.id,
-        score=score,
-        buy=bool(product),
-        product=product,
-        size=size,
-        ip_hash=ip_hash,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        # A SAVEPOINT: a refused insert rolls back alone, not the request's transaction.
-        with session.begin_nested():
-            session.add(vote)
-    except IntegrityError:
+    """Insert the member's first vote, or return None if the unique (design, voter) constraint
+    says another request inserted it since our look-up.
+
+    One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING id` (SQLite and PostgreSQL
+    both have it): no SAVEPOINT around the insert, and no ORM flush for one row. On
+    PostgreSQL a conflicting insert not yet committed makes ours wait for it, as the
+    constraint would. The row's values are all known here, so the Vote joins the session as
+    loaded from the database, with nothing left to flush."""
+    values = {
+        "design_id": design.id,
+        "voter_id": voter.id,
+        "score": score,
+        "buy": bool(product),
+        "product": product,
+        "size": size,
+        "ip_hash": ip_hash,
+        "created_at": now,
+        "updated_at": now,
+        "counted": True,
+        "discount_category": None,
+        "discounted_at": None,
+        "discounted_by_id": None,
+    }
+    statement = _INSERTS[session.get_bind().dialect.name]
+    vote_id = session.scalar(statement, values)
+    if vote_id is None:
         return None
+    vote = Vote(id=vote_id, **values)
+    make_transient_to_detached(vote)
+    session.add(vote)
     return vote
 
 
@@ -168,14 +202,15 @@ def _counted(
     settings: Config,
 ) -> Vote:
     session.flush()
-    counters.apply(
+    totals = counters.apply(
         session,
         design.id,
         before=before,
         after=counters.effect_of(vote),
         prior_weight=settings.VOTING_PRIOR_WEIGHT,
     )
-    # The UPDATE ran behind the ORM: the next read of the design loads the stored counters.
-    session.expire(design)
+    # The UPDATE ran behind the ORM: the design takes the counters it returned (no re-read).
+    if totals is not None:
+        totals.set_on(design)
     integrity.assess(session, vote, now=now)
     return vote

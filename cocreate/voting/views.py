@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -12,7 +22,7 @@ from cocreate.accounts.auth import member_required
 from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.clock import clock
-from cocreate.core.ratelimit import account_key, limiter
+from cocreate.core.ratelimit import limiter
 from cocreate.core.responses import CONFLICT, FAILED, failed_page
 from cocreate.designs.models import Design
 from cocreate.voting import addresses, counters, panel, ranking, services
@@ -70,8 +80,13 @@ def _refused(design: Design, message: str, status: int) -> ResponseReturnValue:
 
 
 def _vote_state(vote: Vote, design: Design) -> dict[str, object]:
-    """The JSON answer: the member's vote, and the counts they may now see (having voted)."""
-    return {
+    """The JSON answer: the member's vote, and the counts they may now see (having voted).
+
+    `texts` are what vote.js writes into the panel in place (the score line, the member's
+    vote, the button): a few translated strings, not the panel rendered again. Staff's panel
+    shows more (the ranking score, the voter-normalised score, buy intent by size), so for
+    staff `html` also brings the whole panel back for the script to swap in."""
+    state: dict[str, object] = {
         "vote": {
             "score": vote.score,
             "buy": vote.buy,
@@ -81,21 +96,36 @@ def _vote_state(vote: Vote, design: Design) -> dict[str, object]:
         "vote_count": design.vote_count,
         "average": ranking.average(design.score_sum, design.vote_count),
         "message": _("Your vote is saved."),
-        "html": panel.render_panel(design),
+        "texts": panel.vote_texts(design, vote),
     }
+    if current_user.is_staff:
+        state["html"] = panel.render_panel(design)
+    return state
+
+
+def vote_account_key() -> str:
+    """The vote's account limit key, "account:<id>" as core.ratelimit.account_key makes it,
+    but read from the signed session cookie: no database. The limits are then counted before
+    the request's first query begins its transaction, which on SQLite takes the write lock
+    (BEGIN IMMEDIATE): the limiter's round trips to its storage (Redis, in production) are
+    not made while every other vote waits. A cookie whose server-side session has ended still
+    names its member and counts against that member (only its holder can send it); without a
+    member the address stands in. member_required refuses both right after."""
+    user_id = session.get("_user_id")
+    return f"account:{user_id}" if user_id else get_remote_address()
 
 
 # Votes per account, and per client address (many accounts behind one address share it).
-_account_limit = limiter.shared_limit(vote_limit, scope="vote-account", key_func=account_key)
+_account_limit = limiter.shared_limit(vote_limit, scope="vote-account", key_func=vote_account_key)
 _address_limit = limiter.shared_limit(
     vote_address_limit, scope="vote-address", key_func=get_remote_address
 )
 
 
 @bp.post("/designs/<id:design_id>/vote")
-@member_required
 @_account_limit
 @_address_limit
+@member_required
 def vote(design_id: int) -> ResponseReturnValue:
     design = _design(design_id)
     form = VoteForm()

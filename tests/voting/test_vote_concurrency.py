@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
 from cocreate.core import db
@@ -97,7 +96,8 @@ def test_eight_threads_of_two_hundred_votes_keep_the_counters_exact(
 
 def test_one_member_s_first_vote_twice_at_once_is_one_vote(concurrent: Concurrent) -> None:
     """The first request has inserted the vote, uncommitted; the second one's insert waits on
-    the unique index, is refused once the first commits, and becomes a change (SAVEPOINT)."""
+    the unique index, inserts nothing once the first commits (ON CONFLICT DO NOTHING), and
+    becomes a change of that vote."""
     from sqlalchemy import event
 
     with concurrent.setup():
@@ -107,8 +107,8 @@ def test_one_member_s_first_vote_twice_at_once_is_one_vote(concurrent: Concurren
     first_may_commit = threading.Event()
     paused = threading.local()
 
-    def pause_once(session: Session, _context: Any) -> None:
-        if getattr(paused, "armed", False):
+    def pause_once(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if getattr(paused, "armed", False) and statement.lstrip().startswith("INSERT INTO votes"):
             paused.armed = False
             first_inserted.set()
             assert first_may_commit.wait(TIMEOUT)
@@ -117,7 +117,7 @@ def test_one_member_s_first_vote_twice_at_once_is_one_vote(concurrent: Concurren
         paused.armed = True
         return _cast(concurrent, design_id, voter_id, 2, None)
 
-    event.listen(Session, "after_flush", pause_once)
+    event.listen(concurrent.engine, "after_cursor_execute", pause_once)
     try:
         one = concurrent.start(first)
         assert first_inserted.wait(TIMEOUT)
@@ -127,7 +127,7 @@ def test_one_member_s_first_vote_twice_at_once_is_one_vote(concurrent: Concurren
         concurrent.join()
     finally:
         first_may_commit.set()
-        event.remove(Session, "after_flush", pause_once)
+        event.remove(concurrent.engine, "after_cursor_execute", pause_once)
 
     assert (one.error, two.error) == (None, None)
     with concurrent.session() as check:
