@@ -74,11 +74,6 @@ def effect_of(vote: Vote) -> Effect:
     return Effect(1, vote.score, 1 if vote.buy else 0, intent)
 
 
-def _mean_subquery():  # type: ignore[no-untyped-def]
-    stored = select(RankingStats.mean).where(RankingStats.id == STATS_ID).scalar_subquery()
-    return func.coalesce(stored, NEUTRAL_MEAN)
-
-
 def rank_value(prior_weight: int, mean: float, score_sum: int, vote_count: int) -> float:
     """(C·m + Σscores) / (C + n), in Python: what the SQL below stores, for pages and tests."""
     return (prior_weight * mean + score_sum) / (prior_weight + vote_count)
@@ -90,6 +85,10 @@ def rank_value(prior_weight: int, mean: float, score_sum: int, vote_count: int) 
 _new_count = Design.vote_count + bindparam("votes", type_=Integer)
 _new_sum = cast(Design.score_sum + bindparam("score", type_=Integer), Float)
 _prior = bindparam("prior_weight", type_=Integer)
+#: The stored mean m, read by the UPDATE itself (the middle of the scale before any refresh).
+_mean = func.coalesce(
+    select(RankingStats.mean).where(RankingStats.id == STATS_ID).scalar_subquery(), NEUTRAL_MEAN
+)
 _TOTALS = (
     update(Design)
     .where(Design.id == bindparam("design_id"))
@@ -97,7 +96,7 @@ _TOTALS = (
         vote_count=_new_count,
         score_sum=Design.score_sum + bindparam("score", type_=Integer),
         buy_intent_count=Design.buy_intent_count + bindparam("buy", type_=Integer),
-        rank_score=(_prior * _mean_subquery() + _new_sum) / (_prior + _new_count),
+        rank_score=(_prior * _mean + _new_sum) / (_prior + _new_count),
         # Votes are not an edit of the design: keep `updated_at` (it orders "My designs"),
         # which the column's onupdate would otherwise move.
         updated_at=Design.updated_at,

@@ -94,8 +94,10 @@ _FIND_LOCKED = _FIND.with_for_update().execution_options(populate_existing=True)
 
 
 def find_vote(session: Session, design_id: int, voter_id: int, *, lock: bool) -> Vote | None:
-    query = _FIND_LOCKED if lock else _FIND
-    return session.scalars(query, {"design_id": design_id, "voter_id": voter_id}).one_or_none()
+    keys = {"design_id": design_id, "voter_id": voter_id}
+    if lock:
+        return session.scalars(_FIND_LOCKED, keys).one_or_none()
+    return session.scalars(_FIND, keys).one_or_none()
 
 
 def cast_vote(

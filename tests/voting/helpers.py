@@ -3,11 +3,13 @@ and the counters set beside what the vote rows say."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
@@ -115,3 +117,30 @@ def seed_votes(
     design.buy_intent_count += len(buys)
     session.flush()
     return votes
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """(SQL on one line, parameters) of each SELECT, INSERT, UPDATE or DELETE run meanwhile;
+    the tests' SAVEPOINTs (each request's session nests in the test's transaction) left out."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_args: Any) -> None:
+        if sql.lstrip().split(" ", 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
+            seen.append((" ".join(sql.split()), parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def bound_instant(parameters: Any) -> datetime:
+    """The one instant bound to a statement, aware UTC (SQLite receives naive UTC text,
+    PostgreSQL a datetime)."""
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    [instant] = [v for v in values if isinstance(v, datetime | str)]
+    if isinstance(instant, str):
+        instant = datetime.fromisoformat(instant)
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

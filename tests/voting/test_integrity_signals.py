@@ -4,6 +4,7 @@ pattern that raises none."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from cocreate.accounts.models import User
 from cocreate.voting import integrity
 from cocreate.voting.flag_models import FlagState, VoteFlag
 from cocreate.voting.models import Vote, VoteSignal
+from tests.voting.helpers import bound_instant, statements
 from tests.voting.helpers_integrity import (
     ADDRESS,
     OTHER_ADDRESS,
@@ -390,3 +392,36 @@ def test_a_design_is_judged_on_its_latest_hundred_votes(
     # fives (94) or only four of them (95).
     last = cast(db_session, target, member(), 5, at=at + timedelta(seconds=1))
     assert flags(db_session) == ([(last.id, FIVES, 6, 10, OPEN)] if flagged else [])
+
+
+# What the design's bursts cost: its recent votes are read only when a burst could flag this
+# vote, and only as far back as that burst's window ---------------------------------------------
+
+
+def _design_reads(session: Session, voter: User, score: int) -> list[tuple[str, Any]]:
+    vote = cast(session, design(), voter, score, assess=False)
+    with statements(session.get_bind().engine) as seen:
+        integrity.assess(session, vote, now=T0)
+    return [(sql, parameters) for sql, parameters in seen if "JOIN users" in sql]
+
+
+@pytest.mark.parametrize("score", [1, 4])
+def test_an_established_account_scoring_below_five_reads_no_design_votes(
+    db_session: Session, score: int
+) -> None:
+    # A second over 48 hours old: established.
+    voter = member(created_at=T0 - timedelta(hours=48, seconds=1))
+    assert _design_reads(db_session, voter, score) == []
+
+
+def test_an_established_account_s_five_reads_the_last_ten_minutes(db_session: Session) -> None:
+    [(_sql, parameters)] = _design_reads(db_session, member(), 5)
+    assert bound_instant(parameters) == T0 - timedelta(minutes=10)
+
+
+@pytest.mark.parametrize("score", [3, 5])
+def test_a_new_account_s_vote_reads_the_last_hour(db_session: Session, score: int) -> None:
+    # Exactly 48 hours old is still new.
+    voter = member(created_at=T0 - timedelta(hours=48))
+    [(_sql, parameters)] = _design_reads(db_session, voter, score)
+    assert bound_instant(parameters) == T0 - timedelta(hours=1)

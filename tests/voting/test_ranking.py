@@ -121,6 +121,32 @@ def test_apply_moves_every_counter_by_the_difference(db_session: Session) -> Non
     assert fresh(db_session, design).rank_score == 3.0
 
 
+def test_apply_returns_the_counters_its_update_left(db_session: Session) -> None:
+    design = VotingDesignFactory(vote_count=2, score_sum=7)
+    totals = counters.apply(
+        db_session,
+        design.id,
+        counters.NONE,
+        counters.Effect(1, 4, 1, ("tee", "M")),
+        prior_weight=20,
+    )
+    assert totals is not None
+    assert (totals.vote_count, totals.score_sum, totals.buy_intent_count) == (3, 11, 1)
+    # (20 × 3.0 + 11) / 23
+    assert round(totals.rank_score, 4) == round(71 / 23, 4)
+
+
+def test_apply_returns_nothing_when_nothing_moves_or_the_design_is_gone(
+    db_session: Session,
+) -> None:
+    design = VotingDesignFactory()
+    same = counters.Effect(1, 3, 0)
+    assert counters.apply(db_session, design.id, same, same, prior_weight=20) is None
+    gone = design.id + 1000
+    assert counters.apply(db_session, gone, counters.NONE, same, prior_weight=20) is None
+    assert stored(db_session, design.id) == (0, 0, 0)
+
+
 def test_apply_with_the_same_intent_adds_a_second_buyer(db_session: Session) -> None:
     design = VotingDesignFactory()
     one = counters.Effect(1, 5, 1, ("tee", "M"))

@@ -353,6 +353,24 @@ def test_a_change_never_tries_an_insert(db_session: Session, engine: Engine) -> 
     assert [s for s in statements if s.lstrip().upper().startswith("UPDATE VOTES")]
 
 
+def test_a_first_vote_is_inserted_and_not_read_back(db_session: Session, engine: Engine) -> None:
+    design = open_design()
+    voter = UserFactory()
+    with count_queries(engine) as statements:
+        vote = cast(db_session, design, voter, 4, ip_hash="c" * 64)
+        assert (vote.design_id, vote.voter_id, vote.score, vote.ip_hash) == (
+            design.id,
+            voter.id,
+            4,
+            "c" * 64,
+        )
+        assert (vote.counted, vote.discount_category, vote.discounted_at) == (True, None, None)
+    flat = [" ".join(s.split()) for s in statements]
+    # The look-up, then the INSERT … RETURNING id; the values the service gave are the vote's.
+    assert len([s for s in flat if s.startswith("INSERT INTO votes")]) == 1
+    assert [s for s in flat if "FROM votes WHERE votes.id" in s] == []
+
+
 def test_one_member_votes_on_several_designs(db_session: Session) -> None:
     first, second = open_design(), open_design()
     voter = UserFactory()

@@ -1,49 +1,28 @@
-"""What a vote costs the database: the statements of a vote POST, counted, and the fraud
-signals' queries skipped when they cannot flag the vote (bench/voting.py measures the rest)."""
+"""What a vote costs the database: the statements of a vote POST, counted, and the rate limits
+counted before the first of them (bench/voting.py measures the rest). The fraud signals'
+skipped queries are tested with the signals (test_integrity_signals.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
 from cocreate.core.ratelimit import limiter
-from cocreate.designs.models import Design
-from cocreate.voting import integrity
-from cocreate.voting.models import Vote
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.conftest import TEST_START
-from tests.voting.helpers import open_design
+from tests.voting.helpers import open_design, statements
 
 JSON = {"Accept": "application/json"}
 #: An account this old is never "new" to the fraud signals.
 OLD = TEST_START - timedelta(days=365)
 
 pytestmark = pytest.mark.usefixtures("clock")
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    """(SQL, parameters) of each SELECT, INSERT, UPDATE or DELETE run meanwhile; the tests'
-    SAVEPOINTs (each request's session nests in the test's transaction) are left out."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_args: Any) -> None:
-        if sql.lstrip().split(" ", 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
-            seen.append((" ".join(sql.split()), parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _kinds(seen: list[tuple[str, Any]]) -> list[str]:
@@ -173,59 +152,3 @@ def test_staff_get_their_whole_panel_back(
     assert "Ranking score" in data["html"]
     assert "“I’d buy it” by size" in data["html"]
     assert data["texts"]["your_vote"] == "Your vote: 2 out of 5. You’d buy it in S (T-shirt)."
-
-
-# The design's recent votes are read only when a burst could flag this vote ---------------------
-
-
-def _assess(session: Session, voter: User, score: int) -> list[tuple[str, Any]]:
-    design: Design = open_design()
-    vote = Vote(
-        design_id=design.id,
-        voter_id=voter.id,
-        score=score,
-        created_at=TEST_START,
-        updated_at=TEST_START,
-        ip_hash="",
-    )
-    session.add(vote)
-    session.flush()
-    engine = session.get_bind().engine
-    with statements(engine) as seen:
-        integrity.assess(session, vote, now=TEST_START)
-    return [(sql, parameters) for sql, parameters in seen if "JOIN users" in sql]
-
-
-@pytest.mark.usefixtures("request_ctx")
-@pytest.mark.parametrize("score", [1, 4])
-def test_an_established_account_scoring_below_five_reads_no_design_votes(
-    db_session: Session, score: int
-) -> None:
-    voter: User = UserFactory(created_at=TEST_START - timedelta(hours=48, seconds=1))
-    assert _assess(db_session, voter, score) == []
-
-
-@pytest.mark.usefixtures("request_ctx")
-def test_an_established_account_s_five_reads_the_last_ten_minutes(db_session: Session) -> None:
-    voter: User = UserFactory(created_at=OLD)
-    [(_sql, parameters)] = _assess(db_session, voter, 5)
-    assert _since(parameters) == TEST_START - timedelta(minutes=10)
-
-
-@pytest.mark.usefixtures("request_ctx")
-@pytest.mark.parametrize("score", [3, 5])
-def test_a_new_account_reads_the_last_hour(db_session: Session, score: int) -> None:
-    # Exactly 48 hours old is still new.
-    voter: User = UserFactory(created_at=TEST_START - timedelta(hours=48))
-    [(_sql, parameters)] = _assess(db_session, voter, score)
-    assert _since(parameters) == TEST_START - timedelta(hours=1)
-
-
-def _since(parameters: Any) -> datetime:
-    """The window start bound to the design's recent votes query, as an aware UTC instant
-    (SQLite receives it as naive UTC text, PostgreSQL as a datetime)."""
-    values = parameters.values() if isinstance(parameters, dict) else parameters
-    [since] = [v for v in values if isinstance(v, datetime | str)]
-    if isinstance(since, str):
-        since = datetime.fromisoformat(since)
-    return since if since.tzinfo else since.replace(tzinfo=UTC)
