@@ -53,8 +53,6 @@ import json
 import os
 import random
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -77,6 +75,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
 from bench.voting_app import bench_metadata  # noqa: E402
+from bench.voting_limits import Limits, free_port, limits_storage  # noqa: E402
 from bench.voting_load import Call, Client, Measure, children, run  # noqa: E402
 from bench.voting_seed import Seeded, seed  # noqa: E402
 from cocreate.core import db  # noqa: E402
@@ -106,67 +105,6 @@ def real_path(args: dict[str, str]) -> str:
     if "tag" in args:
         return f"/tags/{args['tag']}"
     return "/gallery?" + urlencode(args)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Where the rate limits are counted: the storage URI the app is given, and the process
-    ids of the bench's own Redis (none for memory)."""
-
-    uri: str
-    pids: list[int]
-
-    @property
-    def kind(self) -> str:
-        return self.uri.split(":", 1)[0]
-
-
-def redis_ready(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
-            probe.sendall(b"PING\r\n")
-            return probe.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@contextmanager
-def limits_storage(kind: str) -> Iterator[Limits]:
-    """A Redis server of the run's own (on a free port, no persistence) when asked for and
-    installed, as production counts its rate limits (config.py: production needs REDIS_URL);
-    otherwise each worker's memory. The bench's own Redis, unlike a shared one, is used by
-    nothing else, so its CPU time counts as the votes'."""
-    if kind == "none":
-        yield Limits("none", [])
-        return
-    binary = shutil.which("redis-server") if kind == "redis" else None
-    if kind == "redis" and binary is None:
-        print("redis-server not found: rate limits counted in each worker's memory",
-              file=sys.stderr)  # fmt: skip
-    if binary is None:
-        yield Limits("memory://", [])
-        return
-    port = free_port()
-    redis = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 10
-        while not redis_ready(port):
-            if redis.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("redis-server did not start")
-            time.sleep(0.05)
-        yield Limits(f"redis://127.0.0.1:{port}/0", [redis.pid])
-    finally:
-        redis.terminate()
-        redis.wait(timeout=30)
 
 
 @dataclass(frozen=True)
