@@ -9,7 +9,17 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cocreate import accounts, demo, designs, payments, production, shop, site, voting
+from cocreate import (
+    accounts,
+    demo,
+    designs,
+    payments,
+    production,
+    royalties,
+    shop,
+    site,
+    voting,
+)
 from cocreate.config import Config
 from cocreate.core import clock
 
@@ -17,7 +27,7 @@ csrf = CSRFProtect()
 
 #: Each domain registers its own blueprints, commands, media guards and template globals, in
 #: this order: a domain comes after the ones it builds on. `site` combines them; `demo` seeds them.
-DOMAINS = (accounts, designs, voting, production, shop, payments, site, demo)
+DOMAINS = (accounts, designs, voting, production, shop, payments, royalties, site, demo)
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:

@@ -7,6 +7,7 @@ from cocreate.designs import models as designs_models
 from cocreate.payments import models as payments_models
 from cocreate.production import models as production_models
 from cocreate.production import reprint_models as production_reprint_models
+from cocreate.royalties import models as royalties_models
 from cocreate.shop import cart_models as shop_cart_models
 from cocreate.shop import models as shop_models
 from cocreate.voting import comment_models as voting_comment_models
@@ -22,6 +23,7 @@ __all__ = [
     "payments_models",
     "production_models",
     "production_reprint_models",
+    "royalties_models",
     "shop_cart_models",
     "shop_models",
     "voting_comment_models",

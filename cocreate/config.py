@@ -385,6 +385,23 @@ class Config:
             "IE": Decimal("0.23"),
         }
     )
+    # --- Royalties (cocreate/royalties; DESIGN.md "Royalties") ---------------------------
+    #: The default royalty schedule, used until staff save one: the first unit of each tier →
+    #: its share of the line's net revenue (VAT and shipping excluded).
+    ROYALTY_TIERS: dict[str, Decimal] = field(
+        default_factory=lambda: {
+            "1": Decimal("0.10"),
+            "101": Decimal("0.12"),
+            "501": Decimal("0.15"),
+        }
+    )
+    #: Credited to the creator when a design is approved (minor units; 0 for none).
+    ROYALTY_APPROVAL_AWARD: int = 0
+    #: Days after an order ships during which a return is accepted: its royalties stay pending
+    #: until then, and clear (become payable) after.
+    ROYALTY_RETURN_DAYS: int = 30
+    #: The smallest payout threshold a creator may choose (minor units).
+    ROYALTY_PAYOUT_MINIMUM: int = 2500
     #: Hours a password-reset link stays valid; email verification links last longer.
     PASSWORD_RESET_HOURS: int = 2
     EMAIL_VERIFY_DAYS: int = 7
@@ -496,6 +513,18 @@ class Config:
                 "VAT_RATES must be fractions from 0 up to (not including) 1, "
                 "with at most 4 decimals (0.055 for 5.5 %)"
             )
+        if not self.ROYALTY_TIERS or "1" not in self.ROYALTY_TIERS:
+            problems.append("ROYALTY_TIERS must have a tier starting at unit 1")
+        if any(not k.isdigit() or int(k) < 1 for k in self.ROYALTY_TIERS) or any(
+            not Decimal(0) <= rate <= 1 for rate in self.ROYALTY_TIERS.values()
+        ):
+            problems.append("ROYALTY_TIERS maps first units (1, 101…) to rates from 0 to 1")
+        if self.ROYALTY_APPROVAL_AWARD < 0 or self.ROYALTY_PAYOUT_MINIMUM < 1:
+            problems.append(
+                "ROYALTY_APPROVAL_AWARD cannot be negative, ROYALTY_PAYOUT_MINIMUM must be positive"
+            )
+        if self.ROYALTY_RETURN_DAYS < 0:
+            problems.append("ROYALTY_RETURN_DAYS cannot be negative")
         if self.production:
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 problems.append("production needs a random SECRET_KEY of 32+ characters")

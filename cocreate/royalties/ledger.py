@@ -1,0 +1,182 @@
+"""The one writer of the royalty ledger: `post()` a balanced transaction, read balances.
+
+Append-only: a flush that would update or delete a ledger row raises `AppendOnly` (and on
+PostgreSQL a trigger refuses the UPDATE or DELETE as well, for anything that goes around the
+ORM). A correction is a new transaction: a reversal or an adjustment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from cocreate.core.money import Money
+from cocreate.royalties.models import (
+    ENTRY,
+    Account,
+    AccrualPiece,
+    Kind,
+    LedgerEntry,
+    LedgerTransaction,
+    PeriodState,
+    RoyaltyPeriod,
+)
+
+#: Rows that are never changed once written.
+APPEND_ONLY = (LedgerTransaction, LedgerEntry, AccrualPiece)
+
+
+class Unbalanced(ValueError):
+    """A transaction's legs do not sum to zero (or it has a zero or a single leg)."""
+
+
+class AppendOnly(RuntimeError):
+    """Something tried to change or delete a ledger row."""
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    account: Account
+    #: Signed minor units: positive raises the account's balance.
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    pending: Money
+    cleared: Money
+
+    @property
+    def total(self) -> Money:
+        return self.pending + self.cleared
+
+
+# -- periods -------------------------------------------------------------------------------------
+
+
+def period_of(at: datetime) -> str:
+    """The calendar month (UTC) of an instant: "2026-10"."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime")
+    return at.astimezone(UTC).strftime("%Y-%m")
+
+
+def next_period(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def previous_period(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """[start, end) of a period, aware UTC."""
+    year, month = int(period[:4]), int(period[5:7])
+    start = datetime(year, month, 1, tzinfo=UTC)
+    following = next_period(period)
+    return start, datetime(int(following[:4]), int(following[5:7]), 1, tzinfo=UTC)
+
+
+def last_closed_period(session: Session) -> str | None:
+    return session.scalar(
+        select(func.max(RoyaltyPeriod.period)).where(RoyaltyPeriod.state == PeriodState.CLOSED)
+    )
+
+
+def open_period(session: Session, at: datetime) -> str:
+    """The period a transaction happening at `at` is reported in: its own month, or the first
+    open one after the last closed month (a late refund of a closed month lands here)."""
+    period = period_of(at)
+    closed = last_closed_period(session)
+    if closed is not None and period <= closed:
+        return next_period(closed)
+    return period
+
+
+# -- posting -------------------------------------------------------------------------------------
+
+
+def post(
+    session: Session,
+    *,
+    kind: Kind,
+    creator_id: int,
+    currency: str,
+    legs: Sequence[Leg],
+    at: datetime,
+    pieces: Sequence[AccrualPiece] = (),
+    **source: Any,
+) -> LedgerTransaction:
+    """Write one balanced transaction and its legs (and tier pieces); flush; return it.
+
+    `source` sets the columns naming what it comes from (`order_line_id`, `refund_id`,
+    `design_id`, `payout_id`, `schedule_id`, `related_id`, `units`, `actor_id`, `memo`).
+    Raises Unbalanced unless there are two legs or more, none zero, summing to zero.
+    """
+    if len(legs) < 2 or any(leg.amount == 0 for leg in legs):
+        raise Unbalanced(f"a {kind} transaction needs two non-zero legs or more: {legs}")
+    if sum(leg.amount for leg in legs) != 0:
+        raise Unbalanced(f"the legs of a {kind} transaction do not sum to zero: {legs}")
+    period = open_period(session, at)
+    row = LedgerTransaction(
+        kind=kind,
+        creator_id=creator_id,
+        period=period,
+        occurred_at=at,
+        currency=currency,
+        **source,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(
+        LedgerEntry(
+            transaction_id=row.id,
+            account=leg.account,
+            creator_id=creator_id,
+            period=period,
+            amount=Money(leg.amount, currency),
+        )
+        for leg in legs
+    )
+    for piece in pieces:
+        piece.transaction_id = row.id
+        session.add(piece)
+    session.flush()
+    return row
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def balance(session: Session, creator_id: int, currency: str) -> Balance:
+    """A creator's balance now: pending and cleared, from every leg ever posted."""
+    rows = session.execute(
+        select(LedgerEntry.account, func.coalesce(func.sum(ENTRY.amount_amount), 0))
+        .where(
+            LedgerEntry.creator_id == creator_id,
+            LedgerEntry.account.in_((Account.CREATOR_PENDING, Account.CREATOR_CLEARED)),
+        )
+        .group_by(LedgerEntry.account)
+    ).all()
+    sums = {Account(account): int(total) for account, total in rows}
+    return Balance(
+        pending=Money(sums.get(Account.CREATOR_PENDING, 0), currency),
+        cleared=Money(sums.get(Account.CREATOR_CLEARED, 0), currency),
+    )
+
+
+# -- append-only guard ---------------------------------------------------------------------------
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnly(f"ledger rows are append-only: {type(obj).__name__} {obj.id}")

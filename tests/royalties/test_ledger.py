@@ -1,0 +1,101 @@
+"""The ledger's one writer: balanced transactions only, periods, and no edits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cocreate.accounts.models import User
+from cocreate.royalties import ledger
+from cocreate.royalties.ledger import AppendOnly, Leg, Unbalanced
+from cocreate.royalties.models import Account, Kind, LedgerEntry, PeriodState, RoyaltyPeriod
+
+AT = datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC)
+
+
+@pytest.fixture
+def creator(db_session: Session) -> User:
+    user = User(email="maker@example.com", display_name="Maker", password_hash="x")
+    db_session.add(user)
+    db_session.flush()
+    return user
+
+
+def accrue(session: Session, creator: User, amount: int, at: datetime = AT) -> int:
+    row = ledger.post(
+        session,
+        kind=Kind.ACCRUAL,
+        creator_id=creator.id,
+        currency="EUR",
+        legs=[Leg(Account.CREATOR_PENDING, amount), Leg(Account.ROYALTY_EXPENSE, -amount)],
+        at=at,
+    )
+    return row.id
+
+
+def test_post_writes_legs_in_the_month_and_balance_reads_them(
+    db_session: Session, creator: User
+) -> None:
+    accrue(db_session, creator, 150)
+    entries = db_session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).all()
+    assert [(e.account, e.amount.amount, e.period) for e in entries] == [
+        (Account.CREATOR_PENDING, 150, "2026-10"),
+        (Account.ROYALTY_EXPENSE, -150, "2026-10"),
+    ]
+    balance = ledger.balance(db_session, creator.id, "EUR")
+    assert (balance.pending.amount, balance.cleared.amount, balance.total.amount) == (150, 0, 150)
+
+
+@pytest.mark.parametrize(
+    "legs",
+    [
+        [Leg(Account.CREATOR_PENDING, 150), Leg(Account.ROYALTY_EXPENSE, -149)],
+        [Leg(Account.CREATOR_PENDING, 0), Leg(Account.ROYALTY_EXPENSE, 0)],
+        [Leg(Account.CREATOR_PENDING, 150)],
+    ],
+)
+def test_unbalanced_transactions_are_refused(
+    db_session: Session, creator: User, legs: list[Leg]
+) -> None:
+    with pytest.raises(Unbalanced):
+        ledger.post(
+            db_session, kind=Kind.ACCRUAL, creator_id=creator.id, currency="EUR", legs=legs, at=AT
+        )
+
+
+def test_a_closed_month_sends_new_transactions_to_the_next(
+    db_session: Session, creator: User
+) -> None:
+    db_session.add(RoyaltyPeriod(period="2026-10", state=PeriodState.CLOSED, closed_at=AT))
+    db_session.flush()
+    accrue(db_session, creator, 10)
+    assert db_session.scalars(select(LedgerEntry.period)).all() == ["2026-11", "2026-11"]
+
+
+def test_ledger_rows_cannot_be_changed_or_deleted(db_session: Session, creator: User) -> None:
+    accrue(db_session, creator, 150)
+    entry = db_session.scalars(select(LedgerEntry)).first()
+    assert entry is not None
+    entry.period = "2026-11"
+    with pytest.raises(AppendOnly):
+        db_session.flush()
+    db_session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("period", "following", "before"),
+    [
+        ("2026-12", "2027-01", "2026-11"),
+        ("2027-01", "2027-02", "2026-12"),
+        ("2026-06", "2026-07", "2026-05"),
+    ],
+)
+def test_period_arithmetic(period: str, following: str, before: str) -> None:
+    assert ledger.next_period(period) == following
+    assert ledger.previous_period(period) == before
+    start, end = ledger.period_bounds(period)
+    assert ledger.period_of(start) == period
+    assert ledger.period_of(end) == following
