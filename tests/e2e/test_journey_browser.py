@@ -8,7 +8,7 @@ which reads the same clock.
 
 Every page every actor loads is audited by axe-core (tests/e2e/conftest.py). Each step saves a
 1280×800 screenshot under tests/e2e/screenshots/ (git-ignored); the README's pictures in
-docs/screenshots/ are chosen from them (see docs/screenshots/README.md).
+docs/screenshots/ are picked from them by docs/screenshots/refresh.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from cocreate.core import db
 from cocreate.core.clock import TestClock, install
@@ -33,7 +33,7 @@ from tests.e2e.conftest import AxeAudit, LiveServer
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
 #: Monday 2 March 2026, 09:00 UTC: every rule the journey crosses (voting window, sessions,
 #: checkout hold, return window) reads this clock.
@@ -99,8 +99,9 @@ class Actors:
 
 
 def shot(page: Page, name: str) -> None:
-    """The viewport as the person sees it, once the page has settled."""
+    """The top of the page as the person first sees it, once it has loaded (no focus ring)."""
     page.wait_for_load_state("load")
+    page.evaluate("document.activeElement?.blur(); window.scrollTo(0, 0)")
     page.screenshot(path=SCREENSHOTS / f"{name}.png", animations="disabled")
 
 
