@@ -276,7 +276,8 @@ def test_the_whole_loop(
     shot(staff, "10-staff-run-in-stock")
 
     # 6. A customer buys two tees (white M and white L) and pays with the demo gateway.
-    unit_price = "€25.00"  # the catalogue's tee price, VAT included
+    # The catalogue's tee price, VAT included, and France's VAT rate (the address below).
+    unit_price, vat_rate = "€25.00", "20%"
     customer = actors.log_in(CUSTOMER_EMAIL)
     open_pages.append(customer)
     customer.goto(url + "/shop")
@@ -322,6 +323,11 @@ def test_the_whole_loop(
     staff.get_by_label("Tracking number").fill("6A12345678901")
     staff.get_by_role("button", name="Mark as shipped").click()
     expect(staff.get_by_text(f"Order {order_number} is marked shipped.")).to_be_visible()
+    # Each line's net and VAT, what a royalty is a share of: 25.00 / 1.20 = 20.83 + 4.17.
+    sku = f"D{design_id:05d}-TEE-WHITE-L"
+    expect(staff.locator(".order-lines")).to_contain_text(
+        f"{sku} · net €20.83, VAT {vat_rate} €4.17"
+    )
     staff.get_by_label(re.compile(r"white, L, €25\.00$")).fill("1")
     staff.get_by_label("Reason").fill("Seam came undone")
     staff.get_by_role("button", name="Refund these units").click()
@@ -331,9 +337,14 @@ def test_the_whole_loop(
     customer.goto(order_url)
     expect(customer.locator(".badge")).to_have_text("partially refunded")
 
-    # 8. (royalties, issue #18) The creator keeps one tee sold: 25.00 incl. 20 % VAT is
+    # 8. (royalties, issue #18) Both lines were paid on Monday 9 March 2026 (the clock) and the
+    #    L line refunded the same day. Each line is one tee at 25.00 incl. 20 % VAT:
     #    25.00 / 1.20 = 20.8333… → 20.83 net, and 10 % of it (units 1–100) is 2.083 → 2.08 EUR.
-    #    The L line's accrual (2.08) is reversed by the refund. Continue here with `clock`,
-    #    `run_cli`, `order_number`, `unit_price`, `design_id` and the open pages.
-    assert design_id > 0
+    #    Accrued 2 × 2.08 = 4.16, reversed 2.08 (the L tee): the creator keeps 2.08 EUR.
+    #    To continue, before `leave_all`: `clock.advance(timedelta(days=31))` (the return window
+    #    after shipping), `run_cli(app, "royalties", "clear-earnings")`, `run_cli(app,
+    #    "royalties", "close-period", "2026-03")`, then `actors.log_in(DESIGNER_EMAIL,
+    #    DESIGNER_PASSWORD)` (the designer's session ended with the voting week) and open
+    #    /royalties/statements/2026-03 and its CSV. At hand: `order_number`, `unit_price`,
+    #    `vat_rate`, `design_id`.
     actors.leave_all(open_pages)
