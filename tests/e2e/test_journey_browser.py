@@ -65,7 +65,7 @@ class Actors:
         self.browser = browser
         self.url = url
         self.problems: list[str] = []
-        self._audits: dict[int, AxeAudit] = {}
+        self._open: dict[int, tuple[Page, AxeAudit]] = {}
 
     def open(self) -> Page:
         context = self.browser.new_context(locale="en-GB", viewport=VIEWPORT)
@@ -74,7 +74,7 @@ class Actors:
         audit.install(context)
         page = context.new_page()
         audit.watch(page)
-        self._audits[id(page)] = audit
+        self._open[id(page)] = (page, audit)
         return page
 
     def log_in(self, email: str, password: str = PASSWORD) -> Page:
@@ -87,15 +87,15 @@ class Actors:
         return page
 
     def leave(self, page: Page) -> None:
-        audit = self._audits.pop(id(page))
+        """Close this person's browser once the audit of every page they loaded is in."""
+        _page, audit = self._open.pop(id(page))
         audit.finish(page)
         page.context.close()
         self.problems += audit.problems()
 
-    def leave_all(self, pages: list[Page]) -> None:
-        for page in pages:
-            if id(page) in self._audits:
-                self.leave(page)
+    def leave_all(self) -> None:
+        for page, _audit in list(self._open.values()):
+            self.leave(page)
 
 
 def shot(page: Page, name: str) -> None:
@@ -131,6 +131,7 @@ def actors(live_server: LiveServer, browser: Browser) -> Iterator[Actors]:
     SCREENSHOTS.mkdir(exist_ok=True)
     people = Actors(browser, live_server.url)
     yield people
+    people.leave_all()
     problems = people.problems
     assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
 
@@ -154,12 +155,10 @@ def test_the_whole_loop(
 ) -> None:
     app, url = live_server.app, live_server.url
     _seed(app)
-    open_pages: list[Page] = []
 
     # 1. A designer signs up through the real form, confirms the email from the link in it,
     #    uploads a design and submits it.
     designer = actors.open()
-    open_pages.append(designer)
     designer.goto(url + "/")
     shot(designer, "01-home")
     designer.get_by_role("link", name="Sign up").first.click()
@@ -195,7 +194,6 @@ def test_the_whole_loop(
 
     # 2. Staff screen it into voting: the window is VOTING_DAYS (7) from the clock's now.
     staff = actors.log_in(STAFF_EMAIL)
-    open_pages.append(staff)
     staff.goto(url + "/staff/screening")
     item = staff.locator(".screening-item").filter(has_text=TITLE)
     expect(item).to_contain_text("by Nora Designer")
@@ -258,7 +256,6 @@ def test_the_whole_loop(
     #    and the unit left to the larger remainder (M): M 3 + 13 = 16, L 2 + 6 = 8, in white
     #    (the tee's first colour).
     staff = actors.log_in(STAFF_EMAIL)
-    open_pages.append(staff)
     staff.goto(design_url)
     staff.get_by_role("link", name="Approve for production…").click()
     expect(staff.get_by_label("white, size M")).to_have_value("16")
@@ -279,7 +276,6 @@ def test_the_whole_loop(
     # The catalogue's tee price, VAT included, and France's VAT rate (the address below).
     unit_price, vat_rate = "€25.00", "20%"
     customer = actors.log_in(CUSTOMER_EMAIL)
-    open_pages.append(customer)
     customer.goto(url + "/shop")
     card = customer.locator(".product-card").filter(has_text=TITLE)
     expect(card).to_contain_text(f"from {unit_price}")
@@ -341,10 +337,9 @@ def test_the_whole_loop(
     #    L line refunded the same day. Each line is one tee at 25.00 incl. 20 % VAT:
     #    25.00 / 1.20 = 20.8333… → 20.83 net, and 10 % of it (units 1–100) is 2.083 → 2.08 EUR.
     #    Accrued 2 × 2.08 = 4.16, reversed 2.08 (the L tee): the creator keeps 2.08 EUR.
-    #    To continue, before `leave_all`: `clock.advance(timedelta(days=31))` (the return window
+    #    To continue here: `clock.advance(timedelta(days=31))` (the return window
     #    after shipping), `run_cli(app, "royalties", "clear-earnings")`, `run_cli(app,
     #    "royalties", "close-period", "2026-03")`, then `actors.log_in(DESIGNER_EMAIL,
     #    DESIGNER_PASSWORD)` (the designer's session ended with the voting week) and open
     #    /royalties/statements/2026-03 and its CSV. At hand: `order_number`, `unit_price`,
     #    `vat_rate`, `design_id`.
-    actors.leave_all(open_pages)
