@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from cocreate.core.money import Money, round_minor
@@ -206,7 +206,8 @@ def months_with_activity(session: Session, creator_id: int) -> list[str]:
     """The periods a creator's ledger has transactions in, newest first."""
     return list(
         session.scalars(
-            select(distinct(LedgerTransaction.period))
+            select(LedgerTransaction.period)
+            .distinct()
             .where(LedgerTransaction.creator_id == creator_id)
             .order_by(LedgerTransaction.period.desc())
         )
