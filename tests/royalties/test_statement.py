@@ -40,9 +40,7 @@ def _report(session: Session, creator_id: int, period: str = "2026-03") -> State
     return report
 
 
-def test_lines_one_per_tier_piece_with_reversals_negative(
-    db_session: Session, zoe: March
-) -> None:
+def test_lines_one_per_tier_piece_with_reversals_negative(db_session: Session, zoe: March) -> None:
     report = _report(db_session, zoe.creator.id)
     rows = [
         (
@@ -71,9 +69,7 @@ def test_lines_one_per_tier_piece_with_reversals_negative(
     ]  # fmt: skip
 
 
-def test_subtotals_per_design_are_accruals_minus_reversals(
-    db_session: Session, zoe: March
-) -> None:
+def test_subtotals_per_design_are_accruals_minus_reversals(db_session: Session, zoe: March) -> None:
     report = _report(db_session, zoe.creator.id)
     assert [(d.title, d.units, d.net.amount, d.royalties.amount) for d in report.designs] == [
         ("Midnight Tide", 1, 2084, 209),
@@ -153,9 +149,7 @@ def test_the_opening_of_an_open_month_follows_an_older_statement(
 
 
 @pytest.mark.parametrize("period", ["2026-3", "2026-13", "2026-00", "26-03", "2026-03x", ""])
-def test_a_malformed_period_has_no_statement(
-    db_session: Session, zoe: March, period: str
-) -> None:
+def test_a_malformed_period_has_no_statement(db_session: Session, zoe: March, period: str) -> None:
     assert statements.statement(db_session, zoe.creator.id, period, "EUR") is None
 
 
@@ -165,7 +159,9 @@ def test_months_without_a_statement(db_session: Session, zoe: March) -> None:
     assert statements.statement(db_session, other.id, "2026-03", "EUR", now=END_OF_MARCH) is None
     assert statements.statement(db_session, zoe.creator.id, "2026-02", "EUR") is None
     # April is after "now": no running statement yet, even with a balance carried.
-    assert statements.statement(db_session, zoe.creator.id, "2026-04", "EUR", now=END_OF_MARCH) is None
+    assert (
+        statements.statement(db_session, zoe.creator.id, "2026-04", "EUR", now=END_OF_MARCH) is None
+    )
     # A closed month without the creator's statement row has none.
     closed_statement(db_session, other, "2026-03", closing=(0, 0), at=END_OF_MARCH)
     db_session.flush()
