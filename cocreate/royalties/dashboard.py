@@ -16,21 +16,16 @@ from cocreate.royalties.ledger import Balance
 from cocreate.royalties.models import (
     CREATOR_ACCOUNTS,
     ENTRY,
-    PIECE,
-    AccrualPiece,
     LedgerEntry,
     LedgerTransaction,
     Statement,
 )
 from cocreate.royalties.statements import (
     EARNED_KINDS,
-    EARNING_KINDS,
-    design_of_transaction,
+    design_totals,
     running_periods,
-    signed,
     statements_of,
 )
-from cocreate.shop.models import OrderLine
 
 #: Months shown on the earnings chart, the current one included.
 CHART_MONTHS = 12
@@ -96,25 +91,7 @@ def earned_by_period(session: Session, creator_id: int) -> dict[str, int]:
 def design_earnings(session: Session, creator_id: int, currency: str) -> list[DesignEarnings]:
     """Per design: units sold net of refunds, their net revenue and royalties, most earning
     first."""
-    kind = LedgerTransaction.kind
-    design_id = design_of_transaction()
-    royalties = func.sum(signed(PIECE.amount_amount))
-    rows = session.execute(
-        select(
-            Design.id,
-            Design.title,
-            func.sum(signed(PIECE.units)),
-            func.sum(signed(PIECE.net_base_amount)),
-            royalties,
-        )
-        .select_from(LedgerTransaction)
-        .join(AccrualPiece, AccrualPiece.transaction_id == LedgerTransaction.id)
-        .outerjoin(OrderLine, OrderLine.id == LedgerTransaction.order_line_id)
-        .join(Design, Design.id == design_id)
-        .where(LedgerTransaction.creator_id == creator_id, kind.in_(EARNING_KINDS))
-        .group_by(Design.id, Design.title)
-        .order_by(royalties.desc(), Design.id)
-    ).all()
+    rows = session.execute(design_totals().where(LedgerTransaction.creator_id == creator_id)).all()
     return [
         DesignEarnings(
             design_id=design,

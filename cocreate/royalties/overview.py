@@ -15,19 +15,15 @@ from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
 from cocreate.core.money import Money
-from cocreate.designs.models import Design
 from cocreate.royalties.models import (
     CREATOR_ACCOUNTS,
     ENTRY,
-    PIECE,
     Account,
-    AccrualPiece,
     Kind,
     LedgerEntry,
     LedgerTransaction,
 )
-from cocreate.royalties.statements import EARNING_KINDS, design_of_transaction, signed
-from cocreate.shop.models import OrderLine
+from cocreate.royalties.statements import design_totals
 
 T = TypeVar("T")
 PER_PAGE = 50
@@ -141,26 +137,8 @@ def by_design(
     session: Session, currency: str, *, page: int | None = 1, per_page: int = PER_PAGE
 ) -> Listing[DesignTotals]:
     """Per design: units sold net of refunds, net revenue, royalties; most earning first."""
-    kind = LedgerTransaction.kind
-    royalties = func.sum(signed(PIECE.amount_amount))
-    query = (
-        select(
-            Design.id,
-            Design.title,
-            User.id,
-            User.display_name,
-            func.sum(signed(PIECE.units)),
-            func.sum(signed(PIECE.net_base_amount)),
-            royalties,
-        )
-        .select_from(LedgerTransaction)
-        .join(AccrualPiece, AccrualPiece.transaction_id == LedgerTransaction.id)
-        .outerjoin(OrderLine, OrderLine.id == LedgerTransaction.order_line_id)
-        .join(Design, Design.id == design_of_transaction())
-        .join(User, User.id == LedgerTransaction.creator_id)
-        .where(kind.in_(EARNING_KINDS))
-        .group_by(Design.id, Design.title, User.id, User.display_name)
-        .order_by(royalties.desc(), Design.id)
+    query = design_totals(User.id, User.display_name).join(
+        User, User.id == LedgerTransaction.creator_id
     )
     rows, has_next = _page(session, query, page, per_page)
     items = [

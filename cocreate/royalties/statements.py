@@ -17,8 +17,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cocreate.core.money import Money, round_minor
 from cocreate.designs.models import Design
@@ -61,6 +61,32 @@ def design_of_transaction() -> ColumnElement[Any]:
     """A transaction's design: its own column, else its order line's (a reversal may name only
     the line)."""
     return func.coalesce(LedgerTransaction.design_id, OrderLine.design_id)
+
+
+def design_totals(
+    *columns: ColumnElement[Any] | InstrumentedAttribute[Any],
+) -> Select[*tuple[Any, ...]]:
+    """Per design: (id, title, *columns, units, net revenue, royalties) of every accrual and
+    reversal, reversals subtracted, most earning first. Callers filter (one creator) or join
+    what `columns` need (the creator's name)."""
+    royalties = func.sum(signed(PIECE.amount_amount))
+    return (
+        select(
+            Design.id,
+            Design.title,
+            *columns,
+            func.sum(signed(PIECE.units)),
+            func.sum(signed(PIECE.net_base_amount)),
+            royalties,
+        )
+        .select_from(LedgerTransaction)
+        .join(AccrualPiece, AccrualPiece.transaction_id == LedgerTransaction.id)
+        .outerjoin(OrderLine, OrderLine.id == LedgerTransaction.order_line_id)
+        .join(Design, Design.id == design_of_transaction())
+        .where(LedgerTransaction.kind.in_(EARNING_KINDS))
+        .group_by(Design.id, Design.title, *columns)
+        .order_by(royalties.desc(), Design.id)
+    )
 
 
 @dataclass(frozen=True, slots=True)

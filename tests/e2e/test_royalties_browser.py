@@ -13,8 +13,8 @@ from cocreate.core import clock as clock_module
 from cocreate.core import db
 from cocreate.core.clock import TestClock
 from tests import factories_session
-from tests.accounts.factories import PASSWORD
 from tests.e2e.conftest import LiveServer
+from tests.e2e.test_shop_browser import _login
 from tests.royalties.statement_factories import march
 from tests.royalties.test_pages_statement import END_OF_MARCH
 
@@ -34,14 +34,6 @@ def _seed(app: Flask) -> None:
             factories_session.current = None
             g.pop("db_session", None)
             session.close()
-
-
-def _login(page: Page, url: str, email: str) -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("You are logged in.")).to_be_visible()
 
 
 def test_a_creator_reads_and_downloads_a_statement(live_server: LiveServer, page: Page) -> None:

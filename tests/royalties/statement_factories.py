@@ -111,19 +111,10 @@ def piece(
 def accrue(
     session: Session, line: OrderLine, pieces: list[AccrualPiece], *, at: datetime
 ) -> LedgerTransaction:
-    total = sum(p.amount.amount for p in pieces)
-    return ledger.post(
-        session,
-        kind=Kind.ACCRUAL,
-        creator_id=line.designer_id,
-        currency="EUR",
-        legs=[Leg(PENDING, total), Leg(EXPENSE, -total)],
-        at=at,
-        pieces=pieces,
-        order_line_id=line.id,
-        design_id=line.design_id,
-        units=sum(p.units for p in pieces),
-    )
+    return _earning(
+        session, Kind.ACCRUAL, line.designer_id, pieces, PENDING, at=at,
+        order_line_id=line.id, design_id=line.design_id,
+    )  # fmt: skip
 
 
 def reverse(
@@ -135,18 +126,34 @@ def reverse(
     account: Account = PENDING,
 ) -> LedgerTransaction:
     """A reversal naming only the order line (as a whole-order refund at the provider may)."""
+    return _earning(
+        session, Kind.REVERSAL, accrual.creator_id, pieces, account, at=at,
+        order_line_id=accrual.order_line_id, related_id=accrual.id,
+    )  # fmt: skip
+
+
+def _earning(
+    session: Session,
+    kind: Kind,
+    creator_id: int,
+    pieces: list[AccrualPiece],
+    account: Account,
+    *,
+    at: datetime,
+    **source: int | None,
+) -> LedgerTransaction:
     total = sum(p.amount.amount for p in pieces)
+    sign = -1 if kind == Kind.REVERSAL else 1
     return ledger.post(
         session,
-        kind=Kind.REVERSAL,
-        creator_id=accrual.creator_id,
+        kind=kind,
+        creator_id=creator_id,
         currency="EUR",
-        legs=[Leg(account, -total), Leg(EXPENSE, total)],
+        legs=[Leg(account, sign * total), Leg(EXPENSE, -sign * total)],
         at=at,
         pieces=pieces,
-        order_line_id=accrual.order_line_id,
-        related_id=accrual.id,
         units=sum(p.units for p in pieces),
+        **source,
     )
 
 
