@@ -3,9 +3,36 @@ clear after the return window, monthly statements, payouts, and the checks that 
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
+from flask_login import current_user
 
 
 def init_app(app: Flask) -> None:
     # Imported here, not at the top: importing the models must not pull in the views.
     from cocreate.royalties import ledger  # noqa: F401  (the append-only flush guard)
+
+    init_pages(app)
+
+
+# --- What creators and staff read: dashboard, statements, staff overview (helper "rpages") -----
+
+
+def init_pages(app: Flask) -> None:
+    from cocreate.royalties import dashboard_views, overview_views
+
+    app.register_blueprint(dashboard_views.bp)
+    app.register_blueprint(overview_views.bp)
+    app.jinja_env.globals.update(has_royalties=has_royalties)
+
+
+def has_royalties() -> bool:
+    """Whether the reader has designs or royalties (the account menu's "Royalties" link); asked
+    once per request."""
+    if not current_user.is_authenticated:
+        return False
+    if "has_royalties" not in g:
+        from cocreate.core import db
+        from cocreate.royalties.dashboard import is_creator
+
+        g.has_royalties = is_creator(db.session(), current_user.id)
+    return bool(g.has_royalties)

@@ -68,3 +68,16 @@ def test_member_pages_need_login(client: FlaskClient) -> None:
     response = client.get("/settings")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_the_royalty_pages_are_walked(app: Flask) -> None:
+    # The creator's pages take no creator id (their own only); staff's name any creator.
+    member = _protected_routes(app, "member")
+    staff = _protected_routes(app, "staff")
+    for path in ("/royalties", "/royalties/statements/1", "/royalties/statements/1.csv"):
+        assert ("GET", path) in member
+    assert ("GET", "/royalties/statements/1.pdf") in member
+    for path in ("/staff/royalties", "/staff/royalties/overview.csv"):
+        assert ("GET", path) in staff
+    for suffix in ("", ".csv", ".pdf"):
+        assert ("GET", f"/staff/royalties/creators/1/statements/1{suffix}") in staff

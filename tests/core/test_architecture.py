@@ -88,6 +88,8 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "payments",
         "production",
         "reprints",
+        "royalties",
+        "royalty_overview",
         "shop",
         "site",
         "vote_staff",
