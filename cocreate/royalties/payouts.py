@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -501,3 +501,82 @@ def covers_csv(payout: Payout, lines: Sequence[CoverLine]) -> str:
     total = Money.sum((line.amount for line in lines), payout.amount.currency)
     writer.writerow(["", _("Total"), "", "", "", payout.amount.currency, total.to_decimal()])
     return text.getvalue()
+
+
+# -- the staff pages' read side ------------------------------------------------------------------
+
+#: Batches listed on the staff page, newest first.
+RECENT_BATCHES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    number: str
+    at: datetime
+    payouts: list[Payout]
+
+    @property
+    def total(self) -> Money:
+        return Money.sum((p.amount for p in self.payouts), self.payouts[0].amount.currency)
+
+
+def recent_batches(session: Session, limit: int = RECENT_BATCHES) -> list[BatchSummary]:
+    """The latest batches with their payouts (failed ones included), newest first."""
+    started = func.min(Payout.created_at)
+    numbers = session.execute(
+        select(Payout.batch, started)
+        .group_by(Payout.batch)
+        .order_by(started.desc(), Payout.batch.desc())
+        .limit(limit)
+    ).all()
+    rows = session.scalars(
+        select(Payout).where(Payout.batch.in_([n for n, _at in numbers])).order_by(Payout.id)
+    ).all()
+    by_batch: dict[str, list[Payout]] = {}
+    for payout in rows:
+        by_batch.setdefault(payout.batch, []).append(payout)
+    return [BatchSummary(number, at, by_batch[number]) for number, at in numbers]
+
+
+def batch_payouts(session: Session, batch: str) -> list[Payout]:
+    return list(session.scalars(select(Payout).where(Payout.batch == batch).order_by(Payout.id)))
+
+
+def history(session: Session, payout: Payout) -> list[PayoutTransition]:
+    return list(
+        session.scalars(
+            select(PayoutTransition)
+            .where(PayoutTransition.payout_id == payout.id)
+            .order_by(PayoutTransition.id)
+        )
+    )
+
+
+def creator_payouts(session: Session, creator_id: int) -> list[Payout]:
+    return list(
+        session.scalars(
+            select(Payout)
+            .where(Payout.creator_id == creator_id)
+            .order_by(Payout.created_at.desc(), Payout.id.desc())
+        )
+    )
+
+
+def names(session: Session, ids: Collection[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
+
+
+def stripe_ready_ids(session: Session, creator_ids: Sequence[int]) -> set[int]:
+    if not creator_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(PayoutAccount.user_id).where(
+                PayoutAccount.user_id.in_(list(creator_ids)), PayoutAccount.stripe_ready.is_(True)
+            )
+        )
+    )
