@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from cocreate.accounts.auth import member_required, staff_required
@@ -210,10 +211,11 @@ def run() -> ResponseReturnValue:
     batch = payouts.run_batch(db.session(), actor=current_user, now=clock().now(), settings=config)
     if batch.payouts:
         flash(
-            _(
-                "Batch %(batch)s: %(count)d payouts, %(total)s in all.",
+            ngettext(
+                "Batch %(batch)s: %(num)d payout, %(total)s in all.",
+                "Batch %(batch)s: %(num)d payouts, %(total)s in all.",
+                len(batch.payouts),
                 batch=batch.number,
-                count=len(batch.payouts),
                 total=format_money(batch.total(config.CURRENCY)),
             ),
             "success",

@@ -464,7 +464,7 @@ def covers(session: Session, payout: Payout) -> list[CoverLine]:
         for row in rows
     ]
     carried = payout.amount - Money.sum((line.amount for line in lines), currency)
-    if carried:
+    if not carried.is_zero():
         lines.append(
             CoverLine(
                 at=None,

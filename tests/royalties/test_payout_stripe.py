@@ -126,7 +126,7 @@ def test_the_whole_path_connect_batch_transfer_paid(
     assert "Maya Maker" in page and "€42.50" in page and "Stripe transfer" in page
     response = client.post("/staff/royalties/payouts/run", follow_redirects=True)
     assert response.status_code == 200
-    assert "1 payouts, €42.50 in all" in response.get_data(as_text=True)
+    assert "1 payout, €42.50 in all" in response.get_data(as_text=True)
     (transfer,) = fake.seen("POST", "/v1/transfers")
     db_session.expire_all()
     payout = db_session.scalars(select(Payout)).one()
