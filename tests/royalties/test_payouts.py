@@ -3,6 +3,7 @@ payout ends (paid by staff, by Stripe, or failed with the balance restored)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +40,8 @@ S = PayoutState
 
 @pytest.fixture
 def config(app: Any) -> Config:
-    return settings(app)
+    """The settings with Stripe on (no call is made: transfers wait in the outbox)."""
+    return replace(settings(app), PAYMENT_GATEWAY="stripe")
 
 
 @pytest.fixture
@@ -183,6 +185,17 @@ def test_a_batch_pays_the_whole_cleared_balance_once(
     # Run again: nothing is owed any more.
     assert payouts.run_batch(db_session, actor=staff, now=AT, settings=config).payouts == ()
     assert payouts.eligible(db_session, config) == []
+
+
+def test_without_stripe_a_connected_creator_is_paid_by_bank_transfer(
+    db_session: Session, app: Any, staff: User
+) -> None:
+    creator = UserFactory()
+    _account(db_session, creator, 2500, ready=True)
+    cleared(db_session, creator, 2500, AT)
+    (payout,) = payouts.run_batch(db_session, actor=staff, now=AT, settings=settings(app)).payouts
+    assert payout.method is PayoutMethod.MANUAL
+    assert db_session.scalars(select(OutboxMessage)).all() == []
 
 
 def test_only_staff_run_batches(db_session: Session, config: Config) -> None:
