@@ -84,13 +84,9 @@ def threshold() -> ResponseReturnValue:
             settings=config,
             now=clock().now(),
         )
-    except payouts.PayoutError:
-        minimum = format_money(payouts.minimum(config))
-        message = _(
-            "Your threshold cannot be below the site minimum of %(minimum)s.", minimum=minimum
-        )
-        form.threshold.errors = [message]
-        return failed_page("royalties/payouts.html", message=message, **_settings_context(form))
+    except payouts.PayoutError as error:
+        form.threshold.errors = [str(error)]
+        return failed_page("royalties/payouts.html", message=str(error), **_settings_context(form))
     flash(_("Your payout threshold is saved."), "success")
     return redirect(url_for(".settings_page"))
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from cocreate.accounts.models import User
 from cocreate.config import Config
 from cocreate.core import jobs, outbox
+from cocreate.core.i18n import format_money
 from cocreate.core.lifecycle import NotAllowed, TransitionTable, transition
 from cocreate.core.money import Money
 from cocreate.designs.models import Design
@@ -116,7 +117,12 @@ def set_threshold(
     """Set a creator's threshold; PayoutError below the site minimum."""
     floor = minimum(settings)
     if threshold.currency != floor.currency or threshold < floor:
-        raise PayoutError(_("Your threshold cannot be below the site minimum."))
+        raise PayoutError(
+            _(
+                "Your threshold cannot be below the site minimum of %(minimum)s.",
+                minimum=format_money(floor),
+            )
+        )
     account = lock_account(session, user.id, settings=settings, now=now)
     account.threshold = threshold
     account.updated_at = now
@@ -295,7 +301,7 @@ def record_manual(
         raise NotAllowed(_("Only staff can record payments."))
     reference = reference.strip()
     if not reference:
-        raise PayoutError(_("Please enter the payment's reference."))
+        raise PayoutError(_("Please enter the bank transfer's reference."))
     if len(reference) > MAX_REFERENCE:
         raise PayoutError(_("The reference is too long."))
     if payout.method is not PayoutMethod.MANUAL:
