@@ -333,15 +333,15 @@ def payouts_run() -> Select[Any]:
     )
 
 
-def payouts_recorded() -> Select[Any]:
-    """Manual payouts staff recorded paid; the bank transfer's reference as the reason."""
+def _payout_moves(to: PayoutState, kind: str, actor_id: Any) -> Select[Any]:
+    """A payout's moves to `to`, named by its creator, the move's reason as the reason."""
     P = PayoutTransition
     return (
         select(
             *columns(
                 at=P.created_at,
-                actor_id=P.actor_id,
-                kind="payout_recorded",
+                actor_id=actor_id,
+                kind=kind,
                 subject=User.display_name,
                 target="payout",
                 target_id=Payout.id,
@@ -351,31 +351,19 @@ def payouts_recorded() -> Select[Any]:
         )
         .join(Payout, Payout.id == P.payout_id)
         .join(User, User.id == Payout.creator_id)
-        .where(P.to_state == PayoutState.PAID, P.actor_id.is_not(None))
+        .where(P.to_state == to, actor_id.is_not(None))
     )
+
+
+def payouts_recorded() -> Select[Any]:
+    """Manual payouts staff recorded paid; the bank transfer's reference as the reason."""
+    return _payout_moves(PayoutState.PAID, "payout_recorded", PayoutTransition.actor_id)
 
 
 def transfers_failed() -> Select[Any]:
     """Stripe transfers that failed, with Stripe's message. The system records the failure;
     it is listed under the staff member who ran the batch, whose payout it was."""
-    P = PayoutTransition
-    return (
-        select(
-            *columns(
-                at=P.created_at,
-                actor_id=Payout.created_by_id,
-                kind="payout_failed",
-                subject=User.display_name,
-                target="payout",
-                target_id=Payout.id,
-                reason=P.reason,
-                row_id=P.id,
-            )
-        )
-        .join(Payout, Payout.id == P.payout_id)
-        .join(User, User.id == Payout.creator_id)
-        .where(P.to_state == PayoutState.FAILED, Payout.created_by_id.is_not(None))
-    )
+    return _payout_moves(PayoutState.FAILED, "payout_failed", Payout.created_by_id)
 
 
 def royalty_adjustments() -> Select[Any]:

@@ -18,7 +18,6 @@ Stripe does for a request that reached it). Every request is kept in `requests`.
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,9 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.payments.fake_stripe import Seen
+from tests.payments.fake_stripe import Seen, serving
 
 NOT_READY = (
     "Your destination account needs to have at least one of the following capabilities "
@@ -218,13 +216,6 @@ def create_app(state: FakeConnect) -> Flask:
 def serve() -> Iterator[FakeConnect]:
     """Run a fresh fake on a free port of 127.0.0.1 for the duration of the block."""
     state = FakeConnect()
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, create_app(state), threaded=True)
-    state.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(create_app(state)) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()

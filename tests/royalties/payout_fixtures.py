@@ -4,6 +4,7 @@ write it: accruals that cleared (with their order line), awards, adjustments, re
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,14 @@ PENDING, CLEARED = Account.CREATOR_PENDING, Account.CREATOR_CLEARED
 EXPENSE = Account.ROYALTY_EXPENSE
 
 
+def _post(
+    session: Session, kind: Kind, creator: User, legs: list[Leg], at: datetime, **source: Any
+) -> LedgerTransaction:
+    return ledger.post(
+        session, kind=kind, creator_id=creator.id, currency="EUR", legs=legs, at=at, **source
+    )
+
+
 def cleared(
     session: Session, creator: User, amount: int, at: datetime, line: OrderLine | None = None
 ) -> LedgerTransaction:
@@ -24,66 +33,38 @@ def cleared(
     source = {}
     if line is not None:
         source = {"order_line_id": line.id, "design_id": line.design_id, "units": line.quantity}
-    accrual = ledger.post(
-        session,
-        kind=Kind.ACCRUAL,
-        creator_id=creator.id,
-        currency="EUR",
-        legs=[Leg(PENDING, amount), Leg(EXPENSE, -amount)],
-        at=at,
-        **source,
+    accrual = _post(
+        session, Kind.ACCRUAL, creator, [Leg(PENDING, amount), Leg(EXPENSE, -amount)], at, **source
     )
-    return ledger.post(
-        session,
-        kind=Kind.CLEARING,
-        creator_id=creator.id,
-        currency="EUR",
-        legs=[Leg(PENDING, -amount), Leg(CLEARED, amount)],
-        at=at,
-        related_id=accrual.id,
-    )
+    legs = [Leg(PENDING, -amount), Leg(CLEARED, amount)]
+    return _post(session, Kind.CLEARING, creator, legs, at, related_id=accrual.id)
 
 
 def award(
     session: Session, creator: User, amount: int, at: datetime, design_id: int | None = None
 ) -> LedgerTransaction:
-    return ledger.post(
-        session,
-        kind=Kind.AWARD,
-        creator_id=creator.id,
-        currency="EUR",
-        legs=[Leg(CLEARED, amount), Leg(EXPENSE, -amount)],
-        at=at,
-        design_id=design_id,
-    )
+    legs = [Leg(CLEARED, amount), Leg(EXPENSE, -amount)]
+    return _post(session, Kind.AWARD, creator, legs, at, design_id=design_id)
 
 
 def adjust(
     session: Session, creator: User, amount: int, at: datetime, actor: User, reason: str
 ) -> LedgerTransaction:
-    return ledger.post(
-        session,
-        kind=Kind.ADJUSTMENT,
-        creator_id=creator.id,
-        currency="EUR",
-        legs=[Leg(CLEARED, amount), Leg(EXPENSE, -amount)],
-        at=at,
-        actor_id=actor.id,
-        memo=reason,
-    )
+    legs = [Leg(CLEARED, amount), Leg(EXPENSE, -amount)]
+    return _post(session, Kind.ADJUSTMENT, creator, legs, at, actor_id=actor.id, memo=reason)
 
 
 def reversed_from_cleared(
     session: Session, creator: User, amount: int, at: datetime, line: OrderLine
 ) -> LedgerTransaction:
     """Units refunded after their earnings cleared: taken back from the cleared balance."""
-    return ledger.post(
+    legs = [Leg(CLEARED, -amount), Leg(EXPENSE, amount)]
+    return _post(
         session,
-        kind=Kind.REVERSAL,
-        creator_id=creator.id,
-        currency="EUR",
-        legs=[Leg(CLEARED, -amount), Leg(EXPENSE, amount)],
-        at=at,
+        Kind.REVERSAL,
+        creator,
+        legs,
+        at,
         order_line_id=line.id,
         design_id=line.design_id,
         units=1,
