@@ -91,11 +91,7 @@ TARGETS = [
     Target(
         "payouts",
         "cocreate/royalties/payouts.py",
-        (
-            "tests/royalties/test_payouts.py",
-            "tests/royalties/test_payout_pages.py",
-            "tests/royalties/test_payout_stripe.py",
-        ),
+        ("tests/royalties/test_payouts.py", "tests/royalties/test_payout_pages.py"),
     ),
 ]
 
