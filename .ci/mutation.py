@@ -88,6 +88,11 @@ TARGETS = [
         "cocreate/shop/payment_events.py",
         ("tests/shop/test_payment_events.py", "tests/shop/test_desk_refunds.py"),
     ),
+    Target(
+        "payouts",
+        "cocreate/royalties/payouts.py",
+        ("tests/royalties/test_payouts.py", "tests/royalties/test_payout_pages.py"),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.

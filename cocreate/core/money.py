@@ -294,7 +294,5 @@ def money_checks(prefix: str, *, nonnegative: bool = True) -> tuple[CheckConstra
         )
     ]
     if nonnegative:
-        checks.append(
-            CheckConstraint(f"{prefix}_amount >= 0", name=f"{prefix}_amount_nonnegative")
-        )
+        checks.append(CheckConstraint(f"{prefix}_amount >= 0", name=f"{prefix}_amount_nonnegative"))
     return tuple(checks)

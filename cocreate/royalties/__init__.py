@@ -12,9 +12,10 @@ def init_app(app: Flask) -> None:
     from cocreate.royalties import ledger  # noqa: F401  (the append-only flush guard)
 
     init_pages(app)
+    _init_payouts(app)
 
 
-# --- What creators and staff read: dashboard, statements, staff overview (helper "rpages") -----
+# --- What creators and staff read: dashboard, statements, staff overview ----------------------
 
 
 def init_pages(app: Flask) -> None:
@@ -36,3 +37,14 @@ def has_royalties() -> bool:
 
         g.has_royalties = is_creator(db.session(), current_user.id)
     return bool(g.has_royalties)
+
+
+def _init_payouts(app: Flask) -> None:
+    """Payouts: the Stripe Connect client, the transfer sender, the payout pages."""
+    from cocreate.config import settings
+    from cocreate.royalties import connect, payout_sender
+    from cocreate.royalties.payout_views import bp
+
+    connect.init_app(app, settings(app))
+    payout_sender.init_app(app)
+    app.register_blueprint(bp)

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import LazyString, ngettext
+from flask_babel import LazyString, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
@@ -50,9 +50,21 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from cocreate.accounts.models import User
 from cocreate.core.db import UTCDateTime
+from cocreate.core.i18n import format_money
 from cocreate.designs.models import Design, DesignState, DesignTransition
 from cocreate.production.models import ProductionRun, RunState, RunTransition
+from cocreate.royalties.models import (
+    CREATOR_ACCOUNTS,
+    ENTRY,
+    LedgerEntry,
+    LedgerTransaction,
+    Payout,
+    PayoutState,
+    PayoutTransition,
+)
+from cocreate.royalties.models import Kind as LedgerKind
 from cocreate.shop.models import Order, OrderState, OrderTransition, Refund
 from cocreate.voting.comment_models import Comment, CommentReport
 from cocreate.voting.flag_models import ModerationAction, VoteModeration
@@ -299,6 +311,88 @@ def orders_fulfilled() -> Select[Any]:
     )
 
 
+def payouts_run() -> Select[Any]:
+    """Payout batches, one entry per batch: its number, and (as the reason) how many payouts
+    for how much, "count:total" in minor units."""
+    amount = Payout.__table__.c.amount_amount
+    return (
+        select(
+            *columns(
+                at=func.min(Payout.created_at),
+                actor_id=Payout.created_by_id,
+                kind="payouts_run",
+                subject=Payout.batch,
+                target="payout",
+                target_id=func.min(Payout.id),
+                reason=cast(func.count(), String()) + ":" + cast(func.sum(amount), String()),
+                row_id=func.min(Payout.id),
+            )
+        )
+        .where(Payout.created_by_id.is_not(None))
+        .group_by(Payout.batch, Payout.created_by_id)
+    )
+
+
+def _payout_moves(to: PayoutState, kind: str, actor_id: Any) -> Select[Any]:
+    """A payout's moves to `to`, named by its creator, the move's reason as the reason."""
+    P = PayoutTransition
+    return (
+        select(
+            *columns(
+                at=P.created_at,
+                actor_id=actor_id,
+                kind=kind,
+                subject=User.display_name,
+                target="payout",
+                target_id=Payout.id,
+                reason=P.reason,
+                row_id=P.id,
+            )
+        )
+        .join(Payout, Payout.id == P.payout_id)
+        .join(User, User.id == Payout.creator_id)
+        .where(P.to_state == to, actor_id.is_not(None))
+    )
+
+
+def payouts_recorded() -> Select[Any]:
+    """Manual payouts staff recorded paid; the bank transfer's reference as the reason."""
+    return _payout_moves(PayoutState.PAID, "payout_recorded", PayoutTransition.actor_id)
+
+
+def transfers_failed() -> Select[Any]:
+    """Stripe transfers that failed, with Stripe's message. The system records the failure;
+    it is listed under the staff member who ran the batch, whose payout it was."""
+    return _payout_moves(PayoutState.FAILED, "payout_failed", Payout.created_by_id)
+
+
+def royalty_adjustments() -> Select[Any]:
+    """Staff adjustments of a creator's royalties; the reason is "amount:their words", the
+    amount (minor units) being what the creator's balance moved."""
+    T = LedgerTransaction
+    moved = (
+        select(func.sum(ENTRY.amount_amount))
+        .where(LedgerEntry.transaction_id == T.id, LedgerEntry.account.in_(CREATOR_ACCOUNTS))
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *columns(
+                at=T.occurred_at,
+                actor_id=T.actor_id,
+                kind="royalty_adjusted",
+                subject=User.display_name,
+                target="creator",
+                target_id=User.id,
+                reason=cast(moved, String()) + ":" + T.memo,
+                row_id=T.id,
+            )
+        )
+        .join(User, User.id == T.creator_id)
+        .where(T.kind == LedgerKind.ADJUSTMENT, T.actor_id.is_not(None))
+    )
+
+
 SOURCES: list[Callable[[], Select[Any]]] = [
     design_decisions,
     comment_hides,
@@ -308,6 +402,10 @@ SOURCES: list[Callable[[], Select[Any]]] = [
     run_moves,
     refunds_asked,
     orders_fulfilled,
+    payouts_run,
+    payouts_recorded,
+    transfers_failed,
+    royalty_adjustments,
 ]
 
 
@@ -325,6 +423,27 @@ def _category(reason: str) -> str:
 def _reports(reason: str) -> str:
     count = int(reason) if reason.isdigit() else 0
     return ngettext("%(num)d report", "%(num)d reports", count)
+
+
+def _split(reason: str) -> tuple[int, str]:
+    """ "1234:rest" → (1234, "rest"); a malformed value reads as (0, itself)."""
+    number, _sep, rest = reason.partition(":")
+    if number.lstrip("-").isdigit():
+        return int(number), rest
+    return 0, reason
+
+
+def _batch(reason: str) -> str:
+    count, total = _split(reason)
+    minor = int(total) if total.lstrip("-").isdigit() else 0
+    return ngettext(
+        "%(num)d payout, %(total)s", "%(num)d payouts, %(total)s", count, total=format_money(minor)
+    )
+
+
+def _adjustment(reason: str) -> str:
+    amount, words = _split(reason)
+    return gettext("%(amount)s: %(reason)s", amount=format_money(amount), reason=words)
 
 
 @dataclass(frozen=True)
@@ -354,6 +473,10 @@ KINDS: dict[str, Kind] = {
     "run_cancelled": Kind(_l("Run cancelled")),
     "order_refunded": Kind(_l("Order refunded")),
     "order_fulfilled": Kind(_l("Order shipped")),
+    "payouts_run": Kind(_l("Payouts run"), _batch),
+    "payout_recorded": Kind(_l("Payout recorded paid")),
+    "payout_failed": Kind(_l("Payout transfer failed")),
+    "royalty_adjusted": Kind(_l("Royalties adjusted"), _adjustment),
 }
 
 #: target → (endpoint, its id parameter).
@@ -361,4 +484,6 @@ TARGETS: dict[str, tuple[str, str]] = {
     "design": ("designs.detail", "design_id"),
     "run": ("production.run", "run_id"),
     "order": ("order_desk.by_id", "order_id"),
+    "payout": ("payouts.staff_payout", "payout_id"),
+    "creator": ("site.profile", "user_id"),
 }

@@ -81,3 +81,22 @@ def test_the_royalty_pages_are_walked(app: Flask) -> None:
         assert ("GET", path) in staff
     for suffix in ("", ".csv", ".pdf"):
         assert ("GET", f"/staff/royalties/creators/1/statements/1{suffix}") in staff
+
+
+def test_the_payout_routes_are_in_the_walk(app: Flask) -> None:
+    member, staff = _protected_routes(app, "member"), _protected_routes(app, "staff")
+    assert {
+        ("GET", "/royalties/payouts"),
+        ("POST", "/royalties/payouts/threshold"),
+        ("POST", "/royalties/payouts/connect"),
+        ("GET", "/royalties/payouts/connect/return"),
+        ("GET", "/royalties/payouts/connect/refresh"),
+        ("GET", "/royalties/payouts/1.csv"),
+    } <= set(member)
+    assert {
+        ("GET", "/staff/royalties/payouts"),
+        ("POST", "/staff/royalties/payouts/run"),
+        ("GET", "/staff/royalties/payouts/1"),
+        ("POST", "/staff/royalties/payouts/1/record"),
+        ("GET", "/staff/royalties/payouts/1.csv"),
+    } <= set(staff)

@@ -86,6 +86,7 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "notifications",
         "order_desk",
         "payments",
+        "payouts",
         "production",
         "reprints",
         "royalties",

@@ -244,16 +244,23 @@ def create_app(state: FakeStripe) -> Flask:
 
 
 @contextmanager
-def serve() -> Iterator[FakeStripe]:
-    """Run a fresh fake on a free port of 127.0.0.1 for the duration of the block."""
-    state = FakeStripe()
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, create_app(state), threaded=True)
-    state.url = f"http://127.0.0.1:{server.server_port}"
+def serving(app: Flask) -> Iterator[str]:
+    """Run `app` on a free port of 127.0.0.1 for the duration of the block; yields its url."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield state
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+@contextmanager
+def serve() -> Iterator[FakeStripe]:
+    """Run a fresh fake on a free port of 127.0.0.1 for the duration of the block."""
+    state = FakeStripe()
+    with serving(create_app(state)) as url:
+        state.url = url
+        yield state
