@@ -32,9 +32,12 @@ _ENV = os.environ.get("ENV", "development")
 _JSON = (os.environ.get("LOG_FORMAT") or ("json" if _ENV == "production" else "text")) == "json"
 if _JSON:
     # gunicorn's own lines (worker boots, timeouts) in the same JSON shape as the app's.
+    # gunicorn merges this into its defaults key by key: the root logger is the app's (its
+    # handler is installed by the app, cocreate/core/logs.py).
     logconfig_dict: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": []},
         "formatters": {"json": {"()": "cocreate.core.logs.JsonFormatter"}},
         "handlers": {
             "error_console": {

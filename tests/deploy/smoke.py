@@ -1,0 +1,300 @@
+"""The deployment smoke test (`make test-smoke`, part of `make ci`).
+
+Starts what production runs, on 127.0.0.1 only: gunicorn with gunicorn.conf.py and 2 workers,
+an RQ worker (`flask jobs worker`), a fresh PostgreSQL database migrated with `flask db upgrade`
+and a Redis server of its own. Then it plays the journey's HTTP steps with `requests`, as the
+users' browsers would (forms read from the pages, CSRF tokens included), and checks the
+operations side: /healthz, /metrics aggregated over the workers, emails queued by a request and
+delivered by the RQ worker, JSON logs with request ids, and a rate limit spent on one machine
+being enforced by another.
+
+The app runs with ENV=development: production requires TLS (its cookies are Secure, so
+`requests` over plain http would drop them), SMTP and Stripe. Everything else is as in
+production: PostgreSQL, Redis, RQ, gunicorn, JSON logs, a metrics token.
+
+Each step is a function of the `Journey` listed in STEPS: add steps by appending to the list.
+Run `python tests/deploy/smoke.py --keep-logs` to keep the processes' logs for a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from PIL import Image, ImageDraw
+from sqlalchemy import text
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.deploy.cluster import METRICS_TOKEN, STAFF_PASSWORD, Cluster, wait_until
+from tests.deploy.forms import find_form, submit
+
+PASSWORD = "a long enough passphrase"
+DAY = 24 * 3600
+STAFF_EMAIL = "staff@smoke.test"
+DESIGNER_EMAIL = "dana@smoke.test"
+CUSTOMER_EMAIL = "cleo@smoke.test"
+MEMBERS = [f"member{n}@smoke.test" for n in range(1, 6)]
+#: Score and "I'd buy it" size of each member's vote (None: no buy intent).
+VOTES = [(5, "M"), (4, "M"), (5, "L"), (3, None), (4, None)]
+
+
+class StepFailed(AssertionError):
+    pass
+
+
+def expect(condition: object, message: str) -> None:
+    if not condition:
+        raise StepFailed(message)
+
+
+def artwork_png() -> bytes:
+    """A small PNG made with Pillow (PRODUCT_MIN_LONG_SIDE lets a 480 px tee print)."""
+    image = Image.new("RGBA", (480, 480), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((60, 60, 420, 420), fill=(30, 90, 200, 255))
+    draw.ellipse((150, 150, 330, 330), fill=(250, 200, 40, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@dataclass
+class Journey:
+    cluster: Cluster
+    users: dict[str, requests.Session] = field(default_factory=dict)
+    design_id: int = 0
+    run_url: str = ""
+    order_number: str = ""
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self.cluster.machines["a"].url
+
+    def browser(self, email: str) -> requests.Session:
+        if email not in self.users:
+            self.users[email] = requests.Session()
+        return self.users[email]
+
+    def page(self, email: str, path: str, status: int = 200) -> requests.Response:
+        response = self.browser(email).get(self.url + path, timeout=60)
+        expect(response.status_code == status, f"GET {path}: {response.status_code}")
+        return response
+
+    def post_form(
+        self,
+        email: str,
+        page: str,
+        *,
+        action: str | None = None,
+        button: str | None = None,
+        data: dict[str, str | list[str] | None] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        status: int = 200,
+    ) -> requests.Response:
+        """Open `page`, fill in the form and submit it (following the redirect)."""
+        shown = self.page(email, page)
+        form = find_form(shown.text, shown.url, action=action, button=button)
+        response = submit(self.browser(email), form, data, button=button, files=files)
+        expect(
+            response.status_code == status,
+            f"{button or action} on {page}: {response.status_code}\n{_flash(response.text)}",
+        )
+        return response
+
+    def sql(self, query: str, **params: object) -> list[tuple[object, ...]]:
+        with self.cluster.db().connect() as conn:
+            return [tuple(row) for row in conn.execute(text(query), params)]
+
+    def outbox_row(self, to: str, subject_part: str) -> tuple[int, str, str]:
+        """(id, status, body) of the newest email to `to` whose subject has `subject_part`."""
+        rows = self.sql(
+            "SELECT id, status, payload FROM outbox WHERE kind = 'email' ORDER BY id DESC"
+        )
+        for row_id, status, payload in rows:
+            data = payload if isinstance(payload, dict) else json.loads(str(payload))
+            if data["to"] == to and subject_part in data["subject"]:
+                return int(str(row_id)), str(status), str(data["body"])
+        raise StepFailed(f"no email to {to} about {subject_part!r}")
+
+    def delivered_email(self, to: str, subject_part: str) -> str:
+        """Wait until the RQ worker has sent the email; its body."""
+        found: dict[str, str] = {}
+
+        def sent() -> bool:
+            _id, status, body = self.outbox_row(to, subject_part)
+            found["body"] = body
+            return status == "sent"
+
+        wait_until(sent, f"the email to {to} to be delivered", 20)
+        return found["body"]
+
+    def sign_up(self, email: str, name: str) -> None:
+        response = self.post_form(
+            email,
+            "/signup",
+            action="/signup",
+            data={"email": email, "display_name": name, "password": PASSWORD},
+        )
+        expect(f"Welcome, {name}!" in response.text, f"sign-up of {email}: {_flash(response.text)}")
+
+    def verify(self, email: str) -> None:
+        body = self.delivered_email(email, "onfirm")
+        match = re.search(r"https?://\S+(/verify/\S+)", body)
+        expect(match, f"no confirmation link in the email to {email}")
+        assert match is not None
+        response = self.page(email, match.group(1))
+        expect(f"{email} is confirmed" in response.text, f"verifying {email}")
+
+    def log_in(self, email: str, password: str = PASSWORD) -> None:
+        self.users.pop(email, None)  # a fresh browser: the old session may have expired
+        response = self.post_form(
+            email, "/login", action="/login", data={"email": email, "password": password}
+        )
+        expect("You are logged in." in response.text, f"log-in of {email}")
+
+
+def _flash(html: str) -> str:
+    """The page's messages and errors, for failure reports."""
+    found = re.findall(r'class="[^"]*(?:flash|error|alert)[^"]*"[^>]*>(.*?)<', html, re.S)
+    return " | ".join(" ".join(f.split()) for f in found if f.strip())[:500]
+
+
+# Operations checks ---------------------------------------------------------------------------
+
+
+def health_answers(j: Journey) -> None:
+    machine = j.cluster.machines["a"]
+    response = machine.healthz()
+    expect(response.status_code == 200, f"/healthz: {response.status_code}")
+    expect(
+        response.json() == {"status": "ok", "database": "ok", "redis": "ok"},
+        f"/healthz: {response.text}",
+    )
+    expect("Set-Cookie" not in response.headers, "/healthz wrote a cookie")
+    given = "smoke-req-0001"
+    echoed = requests.get(j.url + "/healthz", headers={"X-Request-ID": given}, timeout=10)
+    machine.health_hits += 1
+    expect(echoed.headers.get("X-Request-ID") == given, "X-Request-ID not echoed")
+    wait_until(
+        lambda: _access_line(j, given) is not None, "the access line of the probe in the log", 10
+    )
+    line = _access_line(j, given)
+    assert line is not None
+    expect(
+        line["route"] == "/healthz" and line["status"] == 200 and line["method"] == "GET",
+        f"access line: {line}",
+    )
+
+
+def _access_line(j: Journey, request_id: str) -> dict[str, object] | None:
+    machine = j.cluster.machines["a"]
+    assert machine.process is not None
+    for raw in machine.process.output().splitlines():
+        if not raw.startswith("{"):
+            continue
+        record = json.loads(raw)
+        if record.get("request_id") == request_id and record.get("logger") == "cocreate.access":
+            return dict(record)
+    return None
+
+
+def designer_signs_up(j: Journey) -> None:
+    j.sign_up(DESIGNER_EMAIL, "Dana Designer")
+
+
+def email_delivered_by_the_worker(j: Journey) -> None:
+    """The sign-up request queued the confirmation email; the RQ worker sent it."""
+    j.delivered_email(DESIGNER_EMAIL, "onfirm")
+    log = j.cluster.worker_log()
+    expect(f"email to {DESIGNER_EMAIL}" in log, "the worker's log does not show the email")
+    expect("delivery_job" in log, "the worker's log does not show the delivery job")
+
+
+def designer_verifies_email(j: Journey) -> None:
+    j.verify(DESIGNER_EMAIL)
+
+
+def designer_uploads_a_design(j: Journey) -> None:
+    response = j.post_form(
+        DESIGNER_EMAIL,
+        "/designs/new",
+        action="/designs/new",
+        data={"title": "Harbour Lights", "tags": "sea, night", "products": "tee"},
+        files={"artwork": ("harbour.png", artwork_png(), "image/png")},
+    )
+    match = re.search(r"/designs/(\d+)", response.url)
+    expect(match and "is saved" in response.text, f"upload: {_flash(response.text)}")
+    assert match is not None
+    j.design_id = int(match.group(1))
+    response = j.post_form(
+        DESIGNER_EMAIL, f"/designs/{j.design_id}", action=f"/designs/{j.design_id}/submit"
+    )
+    expect("screening" in response.text.lower(), f"submit: {_flash(response.text)}")
+
+
+def staff_screens_it_into_voting(j: Journey) -> None:
+    j.cluster.flask(
+        "users", "create-admin", STAFF_EMAIL, "--name", "Sam Staff", "--password", STAFF_PASSWORD
+    )
+    j.log_in(STAFF_EMAIL, STAFF_PASSWORD)
+    j.post_form(
+        STAFF_EMAIL, "/staff/screening", action=f"/staff/designs/{j.design_id}/accept"
+    )
+    state = j.sql("SELECT state FROM designs WHERE id = :id", id=j.design_id)
+    expect(state == [("voting",)], f"design state after screening: {state}")
+
+
+STEPS: list[Callable[[Journey], None]] = [
+    health_answers,
+    designer_signs_up,
+    email_delivered_by_the_worker,
+    designer_verifies_email,
+    designer_uploads_a_design,
+    staff_screens_it_into_voting,
+]
+
+
+def main(argv: list[str]) -> int:
+    keep_logs = "--keep-logs" in argv
+    started = time.monotonic()
+    cluster = Cluster.create()
+    failed = True
+    try:
+        print(f"smoke: database {cluster.database_name}, logs in {cluster.workdir}", flush=True)
+        cluster.flask("db", "upgrade")
+        cluster.start_redis()
+        cluster.start_worker()
+        cluster.start_machine("a", workers=2)
+        journey = Journey(cluster)
+        for step in STEPS:
+            began = time.monotonic()
+            step(journey)
+            took = time.monotonic() - began
+            journey.timings.append((step.__name__, took))
+            print(f"smoke: ok  {step.__name__} ({took:.1f} s)", flush=True)
+        failed = False
+    except Exception:
+        keep_logs = True
+        raise
+    finally:
+        cluster.close(keep_logs=keep_logs)
+        outcome = "FAILED (logs kept in " + str(cluster.workdir) + ")" if failed else "passed"
+        print(f"smoke: {outcome} in {time.monotonic() - started:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
