@@ -257,6 +257,125 @@ def staff_screens_it_into_voting(j: Journey) -> None:
     expect(state == [("voting",)], f"design state after screening: {state}")
 
 
+def members_vote_and_comment(j: Journey) -> None:
+    for n, email in enumerate(MEMBERS, start=1):
+        j.sign_up(email, f"Member {n}")
+    for email in MEMBERS:
+        j.verify(email)
+    design = f"/designs/{j.design_id}"
+    for n, (email, (score, size)) in enumerate(zip(MEMBERS, VOTES, strict=True), start=1):
+        vote: dict[str, str | list[str] | None] = {"score": str(score)}
+        if size is not None:
+            vote.update(buy="y", size=f"tee:{size}")
+        response = j.post_form(email, design, action=f"{design}/vote", data=vote)
+        expect("Your vote is saved." in response.text, f"vote {n}: {_flash(response.text)}")
+        j.post_form(
+            email, design, action=f"{design}/comments", data={"body": f"Comment {n}: lovely."}
+        )
+    votes = j.sql("SELECT count(*) FROM votes WHERE design_id = :id", id=j.design_id)
+    comments = j.sql("SELECT count(*) FROM comments WHERE design_id = :id", id=j.design_id)
+    expect(votes == [(5,)] and comments == [(5,)], f"votes {votes}, comments {comments}")
+
+
+def voting_window_closes(j: Journey) -> None:
+    """Eight days later (VOTING_DAYS is 7): every process restarts with its clock moved."""
+    j.cluster.move_clock(8 * DAY)
+    output = j.cluster.flask("voting", "close-expired")
+    state = j.sql("SELECT state FROM designs WHERE id = :id", id=j.design_id)
+    expect(state == [("closed",)], f"design state after close-expired: {state}; {output}")
+
+
+def staff_approve_a_run_and_stock_it(j: Journey) -> None:
+    j.log_in(STAFF_EMAIL, STAFF_PASSWORD)  # the 8 days ended the old session
+    plan = f"/staff/production/designs/{j.design_id}/plan"
+    shown = j.page(STAFF_EMAIL, plan)
+    # Buy intent: M twice and L once; × 1.5 rounded up: 3 M and 2 L, topped up to the tee's
+    # minimum run of 24.
+    expect("Total: 24 units" in shown.text, "the suggested run is not 24 units")
+    response = j.post_form(STAFF_EMAIL, plan, button="Approve and plan the run")
+    expect("is approved: run" in response.text, f"approve: {_flash(response.text)}")
+    j.run_url = response.url.removeprefix(j.url)
+    response = j.post_form(STAFF_EMAIL, j.run_url, button="Mark as printing")
+    expect("is printing." in response.text, f"printing: {_flash(response.text)}")
+    response = j.post_form(STAFF_EMAIL, j.run_url, button="Mark as in stock")
+    expect("is in stock." in response.text, f"in stock: {_flash(response.text)}")
+    stock = j.sql(
+        "SELECT size, stock_on_hand FROM variants WHERE design_id = :id AND size IN ('M', 'L')"
+        " ORDER BY size",
+        id=j.design_id,
+    )
+    expect(
+        [size for size, units in stock] == ["L", "M"] and all(int(str(u)) >= 2 for _, u in stock),
+        f"stock: {stock}",
+    )
+
+
+def customer_buys_two_units(j: Journey) -> None:
+    j.sign_up(CUSTOMER_EMAIL, "Cleo Customer")
+    j.verify(CUSTOMER_EMAIL)
+    (variant,) = j.sql(
+        "SELECT id FROM variants WHERE design_id = :id AND size = 'M' ORDER BY id LIMIT 1",
+        id=j.design_id,
+    )
+    response = j.post_form(
+        CUSTOMER_EMAIL,
+        f"/shop/{j.design_id}",
+        action="/cart/add",
+        data={"variant_id": str(variant[0]), "quantity": "2"},
+    )
+    expect("Your cart" in response.text, f"add to cart: {_flash(response.text)}")
+    response = j.post_form(
+        CUSTOMER_EMAIL,
+        "/checkout",
+        action="/checkout",
+        data={
+            "name": "Cleo Customer",
+            "line1": "12 rue des Lilas",
+            "city": "Lyon",
+            "postcode": "69003",
+            "country": "FR",
+        },
+    )
+    expect("/pay/demo/" in response.url, f"checkout: {response.url} {_flash(response.text)}")
+    form = find_form(response.text, response.url, button="Pay (succeeds)")
+    paid = submit(j.browser(CUSTOMER_EMAIL), form, button="Pay (succeeds)")
+    match = re.search(r"<h1>Order ([^<]+)</h1>", paid.text)
+    expect(match and "paid" in paid.text, f"payment: {paid.status_code} {_flash(paid.text)}")
+    assert match is not None
+    j.order_number = match.group(1).strip()
+    lines = j.sql(
+        "SELECT sum(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " WHERE o.number = :n",
+        n=j.order_number,
+    )
+    expect(lines == [(2,)], f"order lines: {lines}")
+
+
+def staff_fulfil_and_refund_one_unit(j: Journey) -> None:
+    desk = f"/staff/orders/{j.order_number}"
+    response = j.post_form(
+        STAFF_EMAIL, desk, button="Mark as shipped", data={"tracking_number": "6A12345678901"}
+    )
+    expect("is marked shipped" in response.text, f"fulfil: {_flash(response.text)}")
+    (line,) = j.sql(
+        "SELECT l.id FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.number = :n",
+        n=j.order_number,
+    )
+    j.post_form(
+        STAFF_EMAIL,
+        desk,
+        button="Refund these units",
+        data={f"qty-{line[0]}": "1", "reason": "Seam came undone"},
+    )
+
+    # The refund is an outbox row the RQ worker delivers (through the demo gateway).
+    def refunded() -> bool:
+        page = j.page(CUSTOMER_EMAIL, f"/orders/{j.order_number}")
+        return "partially refunded" in page.text
+
+    wait_until(refunded, "the refund to be delivered", 20)
+
+
 STEPS: list[Callable[[Journey], None]] = [
     health_answers,
     designer_signs_up,
@@ -264,6 +383,11 @@ STEPS: list[Callable[[Journey], None]] = [
     designer_verifies_email,
     designer_uploads_a_design,
     staff_screens_it_into_voting,
+    members_vote_and_comment,
+    voting_window_closes,
+    staff_approve_a_run_and_stock_it,
+    customer_buys_two_units,
+    staff_fulfil_and_refund_one_unit,
 ]
 
 
