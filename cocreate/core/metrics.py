@@ -100,7 +100,13 @@ class BacklogCollector(Collector):
             logger.exception("metrics: the outbox backlog could not be read")
             db.rollback()
             return
-        for status, kind, count in rows:
+        # Every kind with a sender has a sample, 0 included: a series that vanishes when the
+        # backlog is empty would make alerts and graphs guess.
+        counts = {
+            (status, kind): 0 for status in by_status for kind in jobs.state(self.app).senders
+        }
+        counts.update({(status, kind): count for status, kind, count in rows})
+        for (status, kind), count in sorted(counts.items()):
             by_status[status].add_metric([kind], count)
         yield from by_status.values()
 

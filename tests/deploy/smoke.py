@@ -75,6 +75,8 @@ class Journey:
     design_id: int = 0
     run_url: str = ""
     order_number: str = ""
+    #: One-time links the journey used: they must never appear in a log.
+    secrets: list[str] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)
 
     # Helpers ---------------------------------------------------------------------------------
@@ -155,6 +157,7 @@ class Journey:
         match = re.search(r"https?://\S+(/verify/\S+)", body)
         expect(match, f"no confirmation link in the email to {email}")
         assert match is not None
+        self.secrets.append(match.group(1))
         response = self.page(email, match.group(1))
         expect(f"{email} is confirmed" in response.text, f"verifying {email}")
 
@@ -250,9 +253,7 @@ def staff_screens_it_into_voting(j: Journey) -> None:
         "users", "create-admin", STAFF_EMAIL, "--name", "Sam Staff", "--password", STAFF_PASSWORD
     )
     j.log_in(STAFF_EMAIL, STAFF_PASSWORD)
-    j.post_form(
-        STAFF_EMAIL, "/staff/screening", action=f"/staff/designs/{j.design_id}/accept"
-    )
+    j.post_form(STAFF_EMAIL, "/staff/screening", action=f"/staff/designs/{j.design_id}/accept")
     state = j.sql("SELECT state FROM designs WHERE id = :id", id=j.design_id)
     expect(state == [("voting",)], f"design state after screening: {state}")
 
@@ -376,6 +377,96 @@ def staff_fulfil_and_refund_one_unit(j: Journey) -> None:
     wait_until(refunded, "the refund to be delivered", 20)
 
 
+def metrics_add_up_every_worker(j: Journey) -> None:
+    """Probes spread over both workers (sync workers take one request each at a time): the
+    scrape, answered by either worker, counts all of them."""
+    machine = j.cluster.machines["a"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _n: machine.healthz().status_code, range(60)))
+    expect(answers == [200] * 60, f"/healthz under load: {sorted(set(answers))}")
+    pids = {p.name.split("_")[-1] for p in machine.metrics_dir.glob("histogram_*.db")}
+    expect(len(pids) >= 2, f"only worker(s) {pids} wrote metrics: not spread over 2 workers")
+
+    refused = requests.get(j.url + "/metrics", timeout=10)
+    expect(refused.status_code == 401, f"/metrics without the token: {refused.status_code}")
+    scrape = requests.get(
+        j.url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    )
+    expect(scrape.status_code == 200, f"/metrics: {scrape.status_code}")
+    body = scrape.text
+    health = _sample(body, "cocreate_request_duration_seconds_count", route="/healthz")
+    expect(
+        health == machine.health_hits,
+        f"/healthz counted {health} times, {machine.health_hits} made since the restart",
+    )
+    # Labelled by the URL rule, not the path (the clock move restarted the servers: only the
+    # steps after it are counted).
+    product_page = "/shop/<int:design_id>"
+    expect(
+        _sample(body, "cocreate_request_duration_seconds_count", route=product_page) > 0,
+        f"no latency samples for {product_page}",
+    )
+    pending = j.sql("SELECT kind, count(*) FROM outbox WHERE status = 'pending' GROUP BY kind")
+    expect(
+        _sample(body, "cocreate_outbox_pending") == sum(int(str(n)) for _k, n in pending),
+        f"outbox backlog {_sample(body, 'cocreate_outbox_pending')}, in the database {pending}",
+    )
+    expect(_sample(body, "cocreate_jobs_queue_depth", queue="cocreate") == 0, "queue not empty")
+
+
+def _sample(body: str, name: str, **labels: str) -> float:
+    """The sum of the samples of `name` whose labels include `labels` (-1: no such sample)."""
+    total, found = 0.0, False
+    for line in body.splitlines():
+        metric, _, value = line.rpartition(" ")
+        if not (metric == name or metric.startswith(name + "{")):
+            continue
+        if all(f'{key}="{wanted}"' in metric for key, wanted in labels.items()):
+            total += float(value)
+            found = True
+    return total if found else -1
+
+
+def logs_are_json_and_keep_secrets_out(j: Journey) -> None:
+    machine = j.cluster.machines["a"]
+    assert machine.process is not None
+    records = [json.loads(line) for line in machine.process.output().splitlines() if line]
+    access = [r for r in records if r.get("logger") == "cocreate.access"]
+    expect(access, "no access lines")
+    expect(
+        all(len(r["request_id"]) == 32 or r["request_id"].startswith("smoke-") for r in access),
+        "an access line without a request id",
+    )
+    everything = machine.process.output() + j.cluster.worker_log()
+    expect(j.secrets, "no secret links were used")
+    leaked = [secret for secret in j.secrets if secret in everything]
+    expect(not leaked, f"one-time links were logged: {leaked}")
+    expect(PASSWORD not in everything, "a password was logged")
+
+
+def rate_limits_are_shared_between_machines(j: Journey) -> None:
+    """Machine B (another gunicorn on the same Redis) refuses a client that spent its log-in
+    attempts on machine A (RATELIMIT_LOGIN: 10 failed log-ins per minute and address)."""
+    b = j.cluster.start_machine("b", workers=2)
+    client = {"X-Forwarded-For": "203.0.113.7"}  # one client address, behind the proxy
+    attacker = requests.Session()
+    for attempt in range(1, 11):
+        shown = attacker.get(j.url + "/login", headers=client, timeout=10)
+        form = find_form(shown.text, shown.url, action="/login")
+        answer = submit(
+            attacker, form, {"email": DESIGNER_EMAIL, "password": "wrong"}, headers=client
+        )
+        expect(answer.status_code == 422, f"failed log-in {attempt} on A: {answer.status_code}")
+    shown = attacker.get(b.url + "/login", headers=client, timeout=10)
+    form = find_form(shown.text, shown.url, action="/login")
+    answer = submit(attacker, form, {"email": DESIGNER_EMAIL, "password": "wrong"}, headers=client)
+    expect(answer.status_code == 429, f"the 11th log-in, on B: {answer.status_code}")
+    # Another address is not affected.
+    other = {"X-Forwarded-For": "203.0.113.8"}
+    answer = submit(attacker, form, {"email": DESIGNER_EMAIL, "password": "wrong"}, headers=other)
+    expect(answer.status_code == 422, f"another address on B: {answer.status_code}")
+
+
 STEPS: list[Callable[[Journey], None]] = [
     health_answers,
     designer_signs_up,
@@ -388,6 +479,9 @@ STEPS: list[Callable[[Journey], None]] = [
     staff_approve_a_run_and_stock_it,
     customer_buys_two_units,
     staff_fulfil_and_refund_one_unit,
+    metrics_add_up_every_worker,
+    logs_are_json_and_keep_secrets_out,
+    rate_limits_are_shared_between_machines,
 ]
 
 
