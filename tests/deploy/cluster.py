@@ -216,7 +216,7 @@ class Cluster:
         )
         wait_until(lambda: _redis_ping(self.redis_port), "redis-server", 10, self.redis)
 
-    def start_machine(self, name: str, workers: int = 2) -> Machine:
+    def start_machine(self, name: str, workers: int = 2, wait: bool = True) -> Machine:
         machine = self.machines.get(name)
         if machine is None:
             machine = Machine(name, free_port(), self.workdir / f"metrics-{name}")
@@ -233,19 +233,27 @@ class Cluster:
             "wsgi:app",
         ]
         machine.process = self.spawn(f"gunicorn-{name}", argv, self.env(machine))
-        wait_until(
-            lambda: machine.healthz().status_code == 200,
-            f"gunicorn {name}",
-            60,
-            machine.process,
-        )
+        if wait:
+            self.wait_ready(machine)
         return machine
 
-    def start_worker(self) -> None:
+    def wait_ready(self, machine: Machine) -> None:
+        wait_until(
+            lambda: machine.healthz().status_code == 200,
+            f"gunicorn {machine.name}",
+            90,
+            machine.process,
+        )
+
+    def start_worker(self, wait: bool = True) -> None:
         self.worker = self.spawn(
             "rq-worker", [str(BIN / "flask"), "--app", "cocreate", "jobs", "worker"], self.env()
         )
-        wait_until(lambda: "Listening on" in self.worker_log(), "the RQ worker", 60, self.worker)
+        if wait:
+            self.wait_worker()
+
+    def wait_worker(self) -> None:
+        wait_until(lambda: "Listening on" in self.worker_log(), "the RQ worker", 90, self.worker)
 
     def worker_log(self) -> str:
         return self.worker.output() if self.worker else ""
@@ -260,9 +268,14 @@ class Cluster:
             machine.process.stop()
         if self.worker is not None:
             self.worker.stop()
-            self.start_worker()
+            self.start_worker(wait=False)
+        # Started together, then waited for: boots overlap.
         for machine in running:
-            self.start_machine(machine.name)
+            self.start_machine(machine.name, wait=False)
+        for machine in running:
+            self.wait_ready(machine)
+        if self.worker is not None:
+            self.wait_worker()
 
     # Tear-down -------------------------------------------------------------------------------
 

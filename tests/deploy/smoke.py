@@ -282,6 +282,8 @@ def voting_window_closes(j: Journey) -> None:
     """Eight days later (VOTING_DAYS is 7): every process restarts with its clock moved."""
     j.cluster.move_clock(8 * DAY)
     output = j.cluster.flask("voting", "close-expired")
+    # Machine B, for the rate-limit step, boots meanwhile (on the moved clock too).
+    j.cluster.start_machine("b", workers=2, wait=False)
     state = j.sql("SELECT state FROM designs WHERE id = :id", id=j.design_id)
     expect(state == [("closed",)], f"design state after close-expired: {state}; {output}")
 
@@ -447,7 +449,8 @@ def logs_are_json_and_keep_secrets_out(j: Journey) -> None:
 def rate_limits_are_shared_between_machines(j: Journey) -> None:
     """Machine B (another gunicorn on the same Redis) refuses a client that spent its log-in
     attempts on machine A (RATELIMIT_LOGIN: 10 failed log-ins per minute and address)."""
-    b = j.cluster.start_machine("b", workers=2)
+    b = j.cluster.machines["b"]
+    j.cluster.wait_ready(b)
     client = {"X-Forwarded-For": "203.0.113.7"}  # one client address, behind the proxy
     attacker = requests.Session()
     for attempt in range(1, 11):
@@ -494,8 +497,9 @@ def main(argv: list[str]) -> int:
         print(f"smoke: database {cluster.database_name}, logs in {cluster.workdir}", flush=True)
         cluster.flask("db", "upgrade")
         cluster.start_redis()
-        cluster.start_worker()
+        cluster.start_worker(wait=False)
         cluster.start_machine("a", workers=2)
+        cluster.wait_worker()
         journey = Journey(cluster)
         for step in STEPS:
             began = time.monotonic()
