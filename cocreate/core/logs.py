@@ -18,6 +18,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 #: What an incoming request id may look like; anything else is replaced by a new one.
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ACCESS_LOGGER = "cocreate.access"
-#: Marks the handler this module installs on the root logger, so a second app replaces it.
+#: Marks what this module installs (the root handler, the record factory): a second app
+#: replaces the handler and keeps the factory.
 _HANDLER_FLAG = "cocreate_handler"
 #: Attributes every LogRecord has; anything else on a record was passed in `extra=`.
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
@@ -47,11 +49,30 @@ def request_id() -> str | None:
     return g.get("request_id")
 
 
+def _record_factory(base: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        record.request_id = request_id() or "-"
+        return record
+
+    setattr(make_record, _HANDLER_FLAG, True)
+    return make_record
+
+
+def install_record_factory() -> None:
+    """Every record created while a request runs carries its `request_id` ("-" outside one),
+    whichever handler (ours, gunicorn's, a test's) receives it."""
+    current = logging.getLogRecordFactory()
+    if not getattr(current, _HANDLER_FLAG, False):
+        logging.setLogRecordFactory(_record_factory(current))
+
+
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` to every record ("-" outside a request)."""
+    """For records made before the factory was installed: `request_id` is always there."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id() or "-"
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id() or "-"
         return True
 
 
@@ -64,7 +85,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or request_id() or "-",
+            "request_id": getattr(record, "request_id", "-"),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
@@ -137,6 +158,7 @@ def _finish(response: Response) -> Response:
 
 def init_app(app: Flask, config: Config) -> None:
     level = getattr(logging, config.LOG_LEVEL.upper(), logging.INFO)
+    install_record_factory()
     if not config.testing:
         # Tests keep pytest's own capture (caplog) on the root logger.
         install_handler(config.log_format, level)
