@@ -23,7 +23,8 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 #: The heartbeat files on a RAM disk: a slow disk must not make workers look dead.
-worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
+_SHM = "/dev/shm"  # noqa: S108 - gunicorn's own heartbeat files, the documented place
+worker_tmp_dir = _SHM if Path(_SHM).is_dir() else None
 #: The app writes one access line per request itself (with its request id, route and duration).
 accesslog = None
 errorlog = "-"

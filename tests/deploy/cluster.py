@@ -8,6 +8,7 @@ whatever happened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -281,10 +282,8 @@ class Cluster:
 
     def close(self, keep_logs: bool = False) -> None:
         for process in reversed(self.processes):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 process.stop()
-            except ProcessLookupError:
-                pass
         if self.engine is not None:
             self.engine.dispose()
         admin = create_engine(make_url(self.database_base), isolation_level="AUTOCOMMIT")
