@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cocreate
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres test-e2e ci lint mutation bench bench-voting i18n i18n-compile install install-dev services chromium clean
+.PHONY: run test test-postgres test-e2e test-smoke ci lint mutation bench bench-voting i18n i18n-compile install install-dev services chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ bench-voting: install-dev services
 	$(BIN)/python bench/voting.py
 	$(BIN)/python bench/voting.py --database-url $(PG_URL)
 
+## The deployment smoke test: gunicorn (gunicorn.conf.py, 2 workers) and an RQ worker on a fresh
+## PostgreSQL database and a Redis of its own, the journey's HTTP steps, /healthz, /metrics, logs
+## and a rate limit shared by two app servers (tests/deploy/smoke.py; about a minute).
+test-smoke: install-dev services
+	SMOKE_DATABASE_URL=$(PG_URL) $(BIN)/python tests/deploy/smoke.py
+
 ## ruff, then the import rules of pyproject.toml's [tool.importlinter] (core imports no domain, …)
 ## ruff, mypy over cocreate/ (settings in pyproject.toml) and the import rules between packages
 lint: install-dev
@@ -73,7 +79,7 @@ lint: install-dev
 mutation: install-dev
 	$(BIN)/python .ci/mutation.py
 
-ci: lint test test-postgres test-e2e
+ci: lint test test-postgres test-e2e test-smoke
 
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

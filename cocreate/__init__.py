@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -50,7 +49,11 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
 
 def register_logging(app: Flask, config: Config) -> None:
-    app.logger.setLevel(getattr(logging, config.LOG_LEVEL.upper(), logging.INFO))
+    from cocreate.core import logs, metrics
+
+    # First: the request id and timer wrap every other step of a request.
+    logs.init_app(app, config)
+    metrics.init_app(app)
 
 
 def register_proxy(app: Flask, config: Config) -> None:
@@ -75,12 +78,13 @@ def register_extensions(app: Flask, config: Config) -> None:
 
 
 def register_core_routes(app: Flask) -> None:
-    from cocreate.core import media
+    from cocreate.core import media, static_files
     from cocreate.core.cli import db_cli
     from cocreate.core.storage_cli import storage_cli
     from cocreate.core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(media.bp)
+    static_files.init_app(app)
     app.cli.add_command(db_cli)
     app.cli.add_command(storage_cli)

@@ -419,6 +419,15 @@ class Config:
     #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT: int = 0
     LOG_LEVEL: str = "INFO"
+    #: "json" (one JSON object per line, for a log collector) or "text"; empty means json in
+    #: production and text elsewhere.
+    LOG_FORMAT: str = ""
+    #: The bearer token a Prometheus scraper sends to /metrics. When set it is required; in
+    #: production /metrics answers 404 until one is set.
+    METRICS_TOKEN: str = ""
+    #: Seconds added to the clock business rules read (voting windows, expiries, periods), so a
+    #: smoke test can move time in server processes. Refused in production.
+    CLOCK_OFFSET_SECONDS: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -428,6 +437,11 @@ class Config:
     @property
     def testing(self) -> bool:
         return self.ENV == "testing"
+
+    @property
+    def log_format(self) -> str:
+        """LOG_FORMAT, or its default for ENV: json in production, text elsewhere."""
+        return self.LOG_FORMAT or ("json" if self.production else "text")
 
     @property
     def SHIP_TO_COUNTRIES(self) -> tuple[str, ...]:
@@ -525,7 +539,11 @@ class Config:
             )
         if self.ROYALTY_RETURN_DAYS < 0:
             problems.append("ROYALTY_RETURN_DAYS cannot be negative")
+        if self.LOG_FORMAT not in {"", "json", "text"}:
+            problems.append("LOG_FORMAT must be json or text (empty: json in production)")
         if self.production:
+            if self.CLOCK_OFFSET_SECONDS:
+                problems.append("production refuses CLOCK_OFFSET_SECONDS (a test setting)")
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 problems.append("production needs a random SECRET_KEY of 32+ characters")
             if self.PAYMENT_GATEWAY == "demo":

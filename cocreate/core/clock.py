@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
+from cocreate.config import settings
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -61,8 +63,25 @@ class TestClock:
         return f"TestClock({self._now.isoformat()})"
 
 
+class OffsetClock:
+    """The system clock moved by a fixed offset: a server process started "later" (smoke tests,
+    with CLOCK_OFFSET_SECONDS; production refuses it)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def __repr__(self) -> str:
+        return f"OffsetClock({self.offset})"
+
+
 def init_app(app: Flask, clock: Clock | None = None) -> None:
-    app.extensions[EXTENSION] = clock or SystemClock()
+    if clock is None:
+        offset = settings(app).CLOCK_OFFSET_SECONDS
+        clock = OffsetClock(timedelta(seconds=offset)) if offset else SystemClock()
+    app.extensions[EXTENSION] = clock
 
 
 def clock(app: Flask | None = None) -> Clock:

@@ -1,17 +1,31 @@
-"""Site-wide plumbing pages: language switcher, health check, development outbox."""
+"""Site-wide plumbing pages: language switcher, health check, metrics, development outbox."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+import hmac
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import text
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from cocreate.config import settings
-from cocreate.core import db, mail
+from cocreate.core import db, mail, metrics
+from cocreate.core import health as health_checks
 from cocreate.core.i18n import LOCALE_COOKIE
 from cocreate.core.outbox import OutboxStatus
+from cocreate.core.ratelimit import limiter
 from cocreate.core.security import safe_next
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -38,9 +52,33 @@ def set_language() -> ResponseReturnValue:
 
 
 @bp.get("/healthz")
+@limiter.exempt
 def health() -> ResponseReturnValue:
-    db.session().execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """200 when the database (and Redis, when used) answer; 503 naming what failed."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    checks, healthy = health_checks.report(app)
+    response = jsonify(checks)
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/metrics")
+@limiter.exempt
+def metrics_page() -> ResponseReturnValue:
+    """Prometheus metrics. With METRICS_TOKEN set, only for `Authorization: Bearer <token>`;
+    in production, not served at all until a token is set."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    token = settings().METRICS_TOKEN
+    if not token:
+        if settings().production:
+            abort(404)
+    else:
+        given = request.headers.get("Authorization", "").encode()
+        if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+            abort(401)
+    body = metrics.exposition(metrics.redis_client(app))
+    return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/dev/outbox")

@@ -87,4 +87,4 @@ def test_session_cookie_flags(app: Flask) -> None:
 
 
 def test_healthz(client: FlaskClient) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
