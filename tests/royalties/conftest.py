@@ -3,6 +3,7 @@ shop's own services (so the signals royalties listens to fire as in production).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from tests.designs.factories import DesignFactory
 from tests.shop.checkout_factories import VariantFactory, place
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
+_sizes = itertools.count()
 
 
 def eur(cents: int) -> Money:
@@ -44,7 +46,8 @@ class Shop:
         return DesignFactory(title=title, state=DesignState.ON_SALE, **extra)
 
     def variant(self, design: Design, price: int = 2500) -> Variant:
-        return VariantFactory(design=design, price=eur(price), stock_on_hand=100_000)
+        size = f"S{next(_sizes)}"
+        return VariantFactory(design=design, price=eur(price), stock_on_hand=100_000, size=size)
 
     def sell(self, *lines: tuple[Variant, int], at: datetime | None = None) -> Order:
         """Place and pay an order (shipped to France: 20 % VAT) of `lines`."""
