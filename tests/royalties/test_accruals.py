@@ -44,7 +44,15 @@ def _legs(row: LedgerTransaction) -> list[tuple[Account, int]]:
 
 def _pieces(row: LedgerTransaction) -> list[tuple[Any, ...]]:
     return [
-        (p.tier, p.first_unit, p.units, p.rate, p.per_unit_amount, p.net_base.amount, p.amount.amount)
+        (
+            p.tier,
+            p.first_unit,
+            p.units,
+            p.rate,
+            p.per_unit_amount,
+            p.net_base.amount,
+            p.amount.amount,
+        )
         for p in sorted(row.pieces, key=lambda p: p.first_unit)
     ]
 
