@@ -116,9 +116,9 @@ def test_postgresql_refuses_unbalanced_changed_or_deleted_ledger_rows(
         "DELETE FROM accrual_pieces",
     ]
     for statement in statements:
-        with db_session.begin_nested(), pytest.raises(DBAPIError, match="append-only"):
+        with pytest.raises(DBAPIError, match="append-only"), db_session.begin_nested():
             db_session.execute(text(statement))
-    with db_session.begin_nested(), pytest.raises(DBAPIError, match="does not balance"):
+    with pytest.raises(DBAPIError, match="does not balance"), db_session.begin_nested():
         db_session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         _insert_unbalanced(db_session, history)
 
