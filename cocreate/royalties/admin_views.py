@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -72,10 +73,11 @@ def close(period: str) -> ResponseReturnValue:
         flash(_("%(period)s was already closed.", period=result.period), "success")
     else:
         flash(
-            _(
-                "%(period)s is closed: %(count)d statements written.",
+            ngettext(
+                "%(period)s is closed: %(num)d statement written.",
+                "%(period)s is closed: %(num)d statements written.",
+                result.statements,
                 period=result.period,
-                count=result.statements,
             ),
             "success",
         )

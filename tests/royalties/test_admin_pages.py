@@ -58,7 +58,7 @@ def test_staff_close_an_ended_month(
     assert "Close month" in page
     done = staff_client.post("/staff/royalties/periods/2026-03/close", follow_redirects=True)
     assert done.status_code == 200
-    assert "2026-03 is closed: 1 statements written." in done.get_data(as_text=True)
+    assert "2026-03 is closed: 1 statement written." in done.get_data(as_text=True)
     assert len(db_session.scalars(select(Statement)).all()) == 1
     again = staff_client.post("/staff/royalties/periods/2026-03/close", follow_redirects=True)
     assert "2026-03 was already closed." in again.get_data(as_text=True)

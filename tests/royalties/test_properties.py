@@ -52,7 +52,12 @@ step = st.one_of(
 
 
 def _apply(
-    shop: Shop, app: Flask, variants: list[Any], orders: list[Order], action: tuple, creators: set[int]
+    shop: Shop,
+    app: Flask,
+    variants: list[Any],
+    orders: list[Order],
+    action: tuple,
+    creators: set[int],
 ) -> None:
     session = shop.session
     kind = action[0]
