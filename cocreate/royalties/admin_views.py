@@ -197,7 +197,9 @@ def schedule() -> ResponseReturnValue:
         return form_page("royalties/admin/schedule.html", **_schedule_page(values))
     try:
         try:
-            day = datetime.strptime(values["effective_from"].strip(), "%Y-%m-%d")
+            day = datetime.strptime(values["effective_from"].strip(), "%Y-%m-%d").replace(
+                tzinfo=UTC
+            )
         except ValueError as error:
             raise ValueError(_("Enter the start date as YYYY-MM-DD.")) from error
         if values["basis"] not in {b.value for b in ScheduleBasis}:
@@ -205,7 +207,7 @@ def schedule() -> ResponseReturnValue:
         basis = ScheduleBasis(values["basis"])
         rules.save_schedule(
             db.session(),
-            effective_from=day.replace(tzinfo=UTC),
+            effective_from=day,
             basis=basis,
             tiers=_tiers(values["tiers"], basis),
             award=_amount(values["award"] or "0"),
