@@ -79,7 +79,6 @@ def rules_at(session: Session, at: datetime, settings: Config) -> Rules:
         select(RoyaltySchedule)
         .where(RoyaltySchedule.effective_from <= at)
         .order_by(RoyaltySchedule.effective_from.desc())
-        .limit(1)
     ).first()
     return default_rules(settings) if schedule is None else rules_of(schedule)
 

@@ -48,8 +48,9 @@ def test_split_by_tier(first: int, units: int, expected: list[tuple[int, int, in
 
 @pytest.mark.parametrize(("first", "units"), [(0, 1), (1, 0), (-1, 3)])
 def test_split_refuses_no_units(first: int, units: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as refused:
         rules.split(first, units, SMALL)
+    assert str(refused.value) == f"units {first}+{units} must be positive"
 
 
 def test_default_rules_from_the_settings(app: Flask, db_session: Session) -> None:
@@ -122,6 +123,7 @@ def test_a_schedule_applies_from_its_date(
     before = rules.rules_at(db_session, now + timedelta(days=1, seconds=-1), settings(app))
     from_then = rules.rules_at(db_session, now + timedelta(days=1), settings(app))
     assert before.schedule_id is None
+    assert (saved.created_at, saved.created_by_id) == (now, None)
     assert from_then == rules.Rules(saved.id, ScheduleBasis.PERCENT, SMALL, 500)
     later = _save(
         db_session,
@@ -147,21 +149,27 @@ def test_a_schedule_may_start_now_but_not_before(
 ) -> None:
     now = clock.now()
     assert _save(db_session, now, effective_from=now).effective_from == now
-    with pytest.raises(ScheduleError, match="cannot start in the past"):
+    with pytest.raises(ScheduleError) as past:
         _save(db_session, now, effective_from=now - timedelta(seconds=1))
-    with pytest.raises(ScheduleError, match="already starts"):
+    assert str(past.value) == "A new schedule cannot start in the past."
+    with pytest.raises(ScheduleError) as taken:
         _save(db_session, now, effective_from=now)
+    assert str(taken.value) == "A schedule already starts at that moment."
 
 
 @pytest.mark.parametrize(
     ("basis", "tiers", "message"),
     [
-        (ScheduleBasis.PERCENT, (), "must start at unit 1"),
-        (ScheduleBasis.PERCENT, (Tier(2, Decimal("0.1"), None),), "must start at unit 1"),
+        (ScheduleBasis.PERCENT, (), "The first tier must start at unit 1."),
+        (
+            ScheduleBasis.PERCENT,
+            (Tier(2, Decimal("0.1"), None),),
+            "The first tier must start at unit 1.",
+        ),
         (
             ScheduleBasis.PERCENT,
             (Tier(1, Decimal("0.1"), None), Tier(1, Decimal("0.2"), None)),
-            "after the one before",
+            "Each tier must start after the one before it.",
         ),
         (
             ScheduleBasis.PERCENT,
@@ -170,15 +178,43 @@ def test_a_schedule_may_start_now_but_not_before(
                 Tier(5, Decimal("0.2"), None),
                 Tier(4, Decimal("0.2"), None),
             ),
-            "after the one before",
+            "Each tier must start after the one before it.",
         ),
-        (ScheduleBasis.PERCENT, (Tier(1, Decimal("1.01"), None),), "from 0 to 100"),
-        (ScheduleBasis.PERCENT, (Tier(1, Decimal("-0.01"), None),), "from 0 to 100"),
-        (ScheduleBasis.PERCENT, (Tier(1, None, 100),), "from 0 to 100"),
-        (ScheduleBasis.PERCENT, (Tier(1, Decimal("0.1"), 100),), "from 0 to 100"),
-        (ScheduleBasis.PER_UNIT, (Tier(1, None, -1),), "zero or more"),
-        (ScheduleBasis.PER_UNIT, (Tier(1, Decimal("0.1"), None),), "zero or more"),
-        (ScheduleBasis.PER_UNIT, (Tier(1, Decimal("0.1"), 5),), "zero or more"),
+        (
+            ScheduleBasis.PERCENT,
+            (Tier(1, Decimal("1.01"), None),),
+            "Each tier needs a percentage from 0 to 100.",
+        ),
+        (
+            ScheduleBasis.PERCENT,
+            (Tier(1, Decimal("-0.01"), None),),
+            "Each tier needs a percentage from 0 to 100.",
+        ),
+        (
+            ScheduleBasis.PERCENT,
+            (Tier(1, None, 100),),
+            "Each tier needs a percentage from 0 to 100.",
+        ),
+        (
+            ScheduleBasis.PERCENT,
+            (Tier(1, Decimal("0.1"), 100),),
+            "Each tier needs a percentage from 0 to 100.",
+        ),
+        (
+            ScheduleBasis.PER_UNIT,
+            (Tier(1, None, -1),),
+            "Each tier needs an amount per unit of zero or more.",
+        ),
+        (
+            ScheduleBasis.PER_UNIT,
+            (Tier(1, Decimal("0.1"), None),),
+            "Each tier needs an amount per unit of zero or more.",
+        ),
+        (
+            ScheduleBasis.PER_UNIT,
+            (Tier(1, Decimal("0.1"), 5),),
+            "Each tier needs an amount per unit of zero or more.",
+        ),
     ],
 )
 def test_invalid_tiers_are_refused(
@@ -189,8 +225,9 @@ def test_invalid_tiers_are_refused(
     tiers: tuple[Tier, ...],
     message: str,
 ) -> None:
-    with pytest.raises(ScheduleError, match=message):
+    with pytest.raises(ScheduleError) as refused:
         _save(db_session, clock.now(), basis=basis, tiers=tiers)
+    assert str(refused.value) == message
 
 
 def test_edge_tiers_are_accepted(db_session: Session, clock: TestClock, request_ctx: None) -> None:
@@ -202,7 +239,8 @@ def test_edge_tiers_are_accepted(db_session: Session, clock: TestClock, request_
         basis=ScheduleBasis.PER_UNIT,
         tiers=(Tier(1, None, 0),),
     )
-    with pytest.raises(ScheduleError, match="cannot be negative"):
+    with pytest.raises(ScheduleError) as negative:
         _save(
             db_session, clock.now(), effective_from=clock.now() + timedelta(days=3), award=eur(-1)
         )
+    assert str(negative.value) == "The approval award cannot be negative."
