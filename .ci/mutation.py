@@ -93,6 +93,36 @@ TARGETS = [
         "cocreate/royalties/payouts.py",
         ("tests/royalties/test_payouts.py", "tests/royalties/test_payout_pages.py"),
     ),
+    # Royalties: the ledger, its rules and the services that write and check it.
+    Target(
+        "royalty_ledger",
+        "cocreate/royalties/ledger.py",
+        ("tests/royalties/test_ledger.py", "tests/royalties/test_accruals.py"),
+    ),
+    Target(
+        "royalty_rules",
+        "cocreate/royalties/rules.py",
+        ("tests/royalties/test_rules.py", "tests/royalties/test_accruals.py"),
+    ),
+    Target(
+        "royalty_accruals",
+        "cocreate/royalties/accruals.py",
+        ("tests/royalties/test_accruals.py", "tests/royalties/test_properties.py"),
+    ),
+    Target(
+        "royalty_clearing", "cocreate/royalties/clearing.py", ("tests/royalties/test_clearing.py",)
+    ),
+    Target(
+        "royalty_periods",
+        "cocreate/royalties/periods.py",
+        ("tests/royalties/test_periods.py", "tests/royalties/test_verify.py"),
+    ),
+    Target("royalty_verify", "cocreate/royalties/verify.py", ("tests/royalties/test_verify.py",)),
+    Target(
+        "royalty_adjustments",
+        "cocreate/royalties/adjustments.py",
+        ("tests/royalties/test_adjustments.py", "tests/royalties/test_admin_pages.py"),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     # Imported here, not at the top: importing the models must not pull in the views.
     from cocreate.royalties import ledger  # noqa: F401  (the append-only flush guard)
 
+    init_core(app)
     init_pages(app)
     _init_payouts(app)
 
@@ -48,3 +49,25 @@ def _init_payouts(app: Flask) -> None:
     connect.init_app(app, settings(app))
     payout_sender.init_app(app)
     app.register_blueprint(bp)
+
+
+# --- Rules, accruals, clearing, periods, verify, staff actions  ---------------------------------
+
+
+def init_core(app: Flask) -> None:
+    from cocreate.core.lifecycle import transitioned
+    from cocreate.designs.models import Design
+    from cocreate.royalties import accruals
+    from cocreate.royalties.admin_views import bp as admin_bp
+    from cocreate.royalties.cli import royalties_cli
+    from cocreate.shop.models import Order
+    from cocreate.shop.signals import refund_done
+
+    # Royalties sits above the shop and designs: they tell it through signals. Blinker keeps
+    # one connection per (receiver, sender): an app made again (tests make one per test)
+    # connects the same functions, a no-op.
+    transitioned.connect(accruals.on_order_transition, sender=Order)
+    transitioned.connect(accruals.on_design_transition, sender=Design)
+    refund_done.connect(accruals.on_refund_done, sender=Order)
+    app.cli.add_command(royalties_cli)
+    app.register_blueprint(admin_bp)
