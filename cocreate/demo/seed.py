@@ -16,6 +16,7 @@ from cocreate.core.db import now_utc
 from cocreate.demo.designs import seed_designs
 from cocreate.demo.production import seed_production
 from cocreate.demo.review import seed_flags, seed_reprint_requests
+from cocreate.demo.royalties import seed_royalties
 from cocreate.demo.shop import seed_shop
 from cocreate.demo.voting import seed_voting
 
@@ -188,5 +189,7 @@ def seed_all(
     seed_production(session, rng, made, staff)
     seed_flags(session, made, staff)
     seed_reprint_requests(session, rng, made, people["customers"])
-    seed_shop(session, rng, people["customers"], staff, settings())
+    orders = seed_shop(session, rng, people["customers"], staff, settings())
+    # The ledger those orders would have written, replayed month by month up to now.
+    seed_royalties(session, orders, staff, settings(), now_utc())
     return DEMO_LOGINS
