@@ -1,5 +1,9 @@
 """Demo royalties: the ledger the demo orders would have written, month by month.
 
+The demo's rules are the default tiers plus a 20.00 award when a design is approved (saved
+as a schedule version from the first approval), so every designer with an approved design has
+statements.
+
 The demo orders are seeded with their history already dated (cocreate/demo/shop.py), without
 going through the payment events, so nothing accrued as they were "paid". Here time is
 replayed in order: each order accrues when it was paid and reverses what was refunded when the
@@ -14,28 +18,60 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
 from cocreate.config import Config
-from cocreate.royalties import accruals, clearing, ledger, payouts, periods
+from cocreate.core.money import Money
+from cocreate.designs.models import Design, DesignState, DesignTransition
+from cocreate.royalties import accruals, clearing, ledger, payouts, periods, rules
+from cocreate.royalties.models import ScheduleBasis
 from cocreate.shop.models import Order, RefundState
 
 #: The instant before a month ends: its clearings, payouts and the close happen then.
 _JUST_BEFORE = timedelta(seconds=1)
 
 
-def _events(orders: Sequence[Order]) -> list[tuple[datetime, int, Order]]:
-    """(when, 0 paid / 1 refunded, order), oldest first."""
-    events: list[tuple[datetime, int, Order]] = []
+#: What the demo's rules credit when a design is approved (minor units of CURRENCY).
+APPROVAL_AWARD = 2000
+PAID, REFUNDED, APPROVED = 0, 1, -1
+Event = tuple[datetime, int, Order | Design]
+
+
+def _approvals(session: Session) -> list[Event]:
+    rows = session.execute(
+        select(DesignTransition.created_at, Design)
+        .join(Design, Design.id == DesignTransition.design_id)
+        .where(DesignTransition.to_state == DesignState.APPROVED)
+    ).all()
+    return [(at, APPROVED, design) for at, design in rows]
+
+
+def _events(session: Session, orders: Sequence[Order]) -> list[Event]:
+    """(when, what, the order or design), oldest first."""
+    events = _approvals(session)
     for order in orders:
         if order.paid_at is None:
             continue
-        events.append((order.paid_at, 0, order))
+        events.append((order.paid_at, PAID, order))
         done = [r.done_at for r in order.refunds if r.state is RefundState.DONE and r.done_at]
         if done:
-            events.append((max(done), 1, order))
+            events.append((max(done), REFUNDED, order))
     return sorted(events, key=lambda event: (event[0], event[1], event[2].id))
+
+
+def _save_rules(session: Session, start: datetime, staff: User, config: Config) -> None:
+    tiers = [rules.Tier(int(first), rate, None) for first, rate in config.ROYALTY_TIERS.items()]
+    rules.save_schedule(
+        session,
+        effective_from=start,
+        basis=ScheduleBasis.PERCENT,
+        tiers=sorted(tiers, key=lambda tier: tier.first_unit),
+        award=Money(APPROVAL_AWARD, config.CURRENCY),
+        actor_id=staff.id,
+        now=start,
+    )
 
 
 def _end_of_month(session: Session, period: str, staff: User, config: Config) -> None:
@@ -54,19 +90,22 @@ def seed_royalties(
 ) -> None:
     """Accruals, reversals, clearings, payouts and closed statements for the demo orders, up to
     `now`; the current month stays open."""
-    events = _events(orders)
+    events = _events(session, orders)
     if not events:
         return
+    _save_rules(session, events[0][0], staff, config)
     current = ledger.period_of(now)
     month = ledger.period_of(events[0][0])
-    for at, kind, order in events:
+    for at, kind, subject in events:
         while ledger.period_of(at) != month:
             _end_of_month(session, month, staff, config)
             month = ledger.next_period(month)
-        if kind == 0:
-            accruals.accrue_order(session, order, at=at, settings=config)
+        if isinstance(subject, Design):
+            accruals.award_design(session, subject, at=at, settings=config)
+        elif kind == PAID:
+            accruals.accrue_order(session, subject, at=at, settings=config)
         else:
-            accruals.reverse_refunds(session, order, at=at)
+            accruals.reverse_refunds(session, subject, at=at)
     while month != current:
         _end_of_month(session, month, staff, config)
         month = ledger.next_period(month)
