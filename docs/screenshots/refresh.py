@@ -27,6 +27,8 @@ PICKED = {
     "12-product": "customer-product",
     "14-checkout": "customer-checkout",
     "16-staff-refund": "staff-refund",
+    "17-creator-dashboard": "creator-dashboard",
+    "18-creator-statement": "creator-statement",
 }
 
 

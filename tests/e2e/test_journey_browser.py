@@ -2,7 +2,8 @@
 
 A designer signs up, confirms the email and submits a design; staff screen it into voting; five
 members vote and comment; the window closes; staff approve a run and put it in stock; a customer
-buys two tees; staff ship the order and refund one. Time moves through the app's test clock
+buys two tees; staff ship the order and refund one; the return window passes, the month is
+closed, and the designer reads the statement and its CSV. Time moves through the app's test clock
 (`cocreate.core.clock`), never by sleeping; the scheduled commands run through the CLI runner,
 which reads the same clock.
 
@@ -13,6 +14,8 @@ docs/screenshots/ are picked from them by docs/screenshots/refresh.py.
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import re
 from collections.abc import Iterator
@@ -333,13 +336,39 @@ def test_the_whole_loop(
     customer.goto(order_url)
     expect(customer.locator(".badge")).to_have_text("partially refunded")
 
-    # 8. (royalties, issue #18) Both lines were paid on Monday 9 March 2026 (the clock) and the
-    #    L line refunded the same day. Each line is one tee at 25.00 incl. 20 % VAT:
+    # 8. Royalties. Both lines were paid on Monday 9 March 2026 (the clock) and the L line
+    #    refunded the same day. Each line is one tee at 25.00 incl. 20 % VAT:
     #    25.00 / 1.20 = 20.8333… → 20.83 net, and 10 % of it (units 1–100) is 2.083 → 2.08 EUR.
-    #    Accrued 2 × 2.08 = 4.16, reversed 2.08 (the L tee): the creator keeps 2.08 EUR.
-    #    To continue here: `clock.advance(timedelta(days=31))` (the return window
-    #    after shipping), `run_cli(app, "royalties", "clear-earnings")`, `run_cli(app,
-    #    "royalties", "close-period", "2026-03")`, then `actors.log_in(DESIGNER_EMAIL,
-    #    DESIGNER_PASSWORD)` (the designer's session ended with the voting week) and open
-    #    /royalties/statements/2026-03 and its CSV. At hand: `order_number`, `unit_price`,
-    #    `vat_rate`, `design_id`.
+    #    Accrued 2 × 2.08 = 4.16, reversed 2.08 (the L tee): the creator keeps 2.08 EUR. The
+    #    return window (30 days after shipping) passes, the earnings clear (in April), and
+    #    March is closed.
+    clock.advance(timedelta(days=31))
+    # The M tee clears; the L tee was reversed whole, so nothing of it is left to clear.
+    assert "Cleared 1 accrual(s)." in run_cli(app, "royalties", "clear-earnings")
+    closed = run_cli(app, "royalties", "close-period", "2026-03")
+    assert "Closed 2026-03: 1 statement(s)." in closed
+    assert "ledger OK" in run_cli(app, "royalties", "verify")
+
+    # The designer's session ended during the voting week: they log in again.
+    creator = actors.log_in(DESIGNER_EMAIL, DESIGNER_PASSWORD)
+    creator.get_by_role("link", name="Royalties").first.click()
+    expect(creator.get_by_role("heading", name="Your royalties")).to_be_visible()
+    chart = creator.get_by_role("img", name="Royalties earned per month, last 12 months")
+    expect(chart).to_be_visible()
+    # Cleared in April: 2.08 payable, nothing pending.
+    expect(creator.locator(".balance-cleared")).to_have_text("€2.08")
+    expect(creator.locator(".balance-pending")).to_have_text("€0.00")
+    shot(creator, "17-creator-dashboard")
+    creator.get_by_role("link", name="March 2026").click()
+    expect(creator.get_by_role("heading", name="Royalty statement, March 2026")).to_be_visible()
+    lines = creator.locator(".statement-lines tbody tr")
+    expect(lines).to_have_count(3)  # the two tees' accruals, then the L tee's reversal
+    expect(creator.locator(".statement-lines")).to_contain_text(order_number)
+    expect(creator.locator(".summary-closing td")).to_have_text("€2.08")
+    shot(creator, "18-creator-statement")
+    with creator.expect_download() as csv_download:
+        creator.get_by_role("link", name="Download CSV").click()
+    assert csv_download.value.suggested_filename == "cocreate-statement-2026-03.csv"
+    rows = list(csv.reader(io.StringIO(Path(csv_download.value.path()).read_text("utf-8-sig"))))
+    total = next(row for row in rows if row[1] == "Total")
+    assert total[-2] == "2.08"
