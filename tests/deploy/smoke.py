@@ -18,6 +18,7 @@ Run `python tests/deploy/smoke.py --keep-logs` to keep the processes' logs for a
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -26,6 +27,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -470,6 +472,29 @@ def rate_limits_are_shared_between_machines(j: Journey) -> None:
     expect(answer.status_code == 422, f"another address on B: {answer.status_code}")
 
 
+def royalties_clear_and_the_month_closes(j: Journey) -> None:
+    """The return window passes (30 days after shipping: every process restarts with the clock
+    32 days on), the royalty of the tee kept clears, its month is closed, and the designer
+    downloads the statement's CSV. One line of 2 tees at 25.00 incl. 20 % VAT: net 41.67,
+    10 % = 4.17 accrued; one tee refunded reverses half of it, 4.17 / 2 = 2.085 → 2.08
+    (half-even); 2.09 is kept."""
+    ((paid_at,),) = j.sql("SELECT paid_at FROM orders WHERE number = :n", n=j.order_number)
+    assert isinstance(paid_at, datetime)
+    period = paid_at.astimezone(UTC).strftime("%Y-%m")
+    j.cluster.move_clock(32 * DAY)
+    cleared = j.cluster.flask("royalties", "clear-earnings")
+    expect("Cleared 1 accrual(s)." in cleared, f"clear-earnings: {cleared}")
+    closed = j.cluster.flask("royalties", "close-period", period)
+    expect(f"Closed {period}: 1 statement(s)." in closed, f"close-period: {closed}")
+    verified = j.cluster.flask("royalties", "verify")
+    expect("ledger OK" in verified, f"verify: {verified}")
+    j.log_in(DESIGNER_EMAIL)
+    answer = j.page(DESIGNER_EMAIL, f"/royalties/statements/{period}.csv")
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    total = [row for row in rows if row[1] == "Total"]
+    expect(total and total[0][-2] == "2.09", f"the statement's total: {total}")
+
+
 STEPS: list[Callable[[Journey], None]] = [
     health_answers,
     designer_signs_up,
@@ -485,6 +510,7 @@ STEPS: list[Callable[[Journey], None]] = [
     metrics_add_up_every_worker,
     logs_are_json_and_keep_secrets_out,
     rate_limits_are_shared_between_machines,
+    royalties_clear_and_the_month_closes,
 ]
 
 
