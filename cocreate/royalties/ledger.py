@@ -118,9 +118,12 @@ def post(
 
     `source` sets the columns naming what it comes from (`order_line_id`, `refund_id`,
     `design_id`, `payout_id`, `schedule_id`, `related_id`, `units`, `actor_id`, `memo`).
-    Raises Unbalanced unless there are two legs or more, none zero, summing to zero.
+    Raises Unbalanced unless there are two legs or more, none zero, summing to zero. The one
+    exception is a royalty of zero (a 0 % tier, or a reversal rounding to nothing): no legs,
+    and pieces that say which units it counts, each of amount zero.
     """
-    if len(legs) < 2 or any(leg.amount == 0 for leg in legs):
+    zero_royalty = not legs and bool(pieces) and all(p.amount.is_zero() for p in pieces)
+    if not zero_royalty and (len(legs) < 2 or any(leg.amount == 0 for leg in legs)):
         raise Unbalanced(f"a {kind} transaction needs two non-zero legs or more: {legs}")
     if sum(leg.amount for leg in legs) != 0:
         raise Unbalanced(f"the legs of a {kind} transaction do not sum to zero: {legs}")

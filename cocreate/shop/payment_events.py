@@ -24,7 +24,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from cocreate.core.money import Money
-from cocreate.shop import emails, lifecycle, orders, refunds, reservations
+from cocreate.shop import emails, lifecycle, orders, refunds, reservations, signals
 from cocreate.shop.models import Order, OrderState, Refund, RefundCause, RefundState
 
 logger = logging.getLogger(__name__)
@@ -166,6 +166,7 @@ def refund_confirmed(
     refund.done_at = at
     session.flush()
     _refunded_state(session, order, at)
+    signals.refund_done.send(Order, session=session, order=order, refund=refund, at=at)
     emails.send_refunded(order, refund)
 
 

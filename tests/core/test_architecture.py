@@ -101,6 +101,7 @@ def test_create_app_registers_exactly_the_known_command_groups(app: Flask) -> No
         "demo",
         "jobs",
         "payments",
+        "royalties",
         "shop",
         "storage",
         "users",

@@ -1,0 +1,245 @@
+"""`verify` and the `flask royalties` commands: a sound ledger passes, each tampering is named;
+on PostgreSQL the database itself refuses an unbalanced, changed or deleted ledger row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from cocreate.config import settings
+from cocreate.core.money import Money
+from cocreate.royalties import clearing, ledger, periods, verify
+from cocreate.royalties.ledger import Leg
+from cocreate.royalties.models import (
+    Account,
+    AccrualPiece,
+    Kind,
+    LedgerTransaction,
+    Statement,
+)
+from tests.royalties.conftest import Shop
+
+pytestmark = pytest.mark.usefixtures("request_ctx")
+
+APRIL = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def _problems(session: Session, app: Flask) -> list[str]:
+    return verify.verify(session, settings=settings(app))
+
+
+def _accrual(session: Session) -> LedgerTransaction:
+    return session.scalars(
+        select(LedgerTransaction).where(LedgerTransaction.kind == Kind.ACCRUAL)
+    ).one()
+
+
+@pytest.fixture
+def history(shop: Shop, db_session: Session, app: Flask) -> int:
+    """A sale of 3 (6.25), shipped, 1 unit refunded, cleared, 2.00 paid out, March closed."""
+    design = shop.design()
+    order = shop.sell((shop.variant(design), 3))
+    shop.ship(order)
+    (line,) = order.lines
+    shop.refund(order, {line.id: 1})
+    shop.clock.advance(timedelta(days=30))
+    clearing.clear_due(db_session, now=shop.clock.now(), settings=settings(app))
+    ledger.post(
+        db_session,
+        kind=Kind.PAYOUT,
+        creator_id=design.designer_id,
+        currency="EUR",
+        legs=[Leg(Account.CREATOR_CLEARED, -200), Leg(Account.PAYOUTS_IN_TRANSIT, 200)],
+        at=shop.clock.now(),
+    )
+    periods.close_period(db_session, "2026-03", actor_id=None, now=APRIL)
+    return design.designer_id
+
+
+def test_a_sound_ledger_passes(history: int, db_session: Session, app: Flask) -> None:
+    assert _problems(db_session, app) == []
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["royalties", "verify"])
+    assert (result.exit_code, result.output) == (0, "ledger OK\n")
+
+
+def test_an_unbalanced_transaction_is_named(
+    history: int, db_session: Session, app: Flask, shop: Shop
+) -> None:
+    if db_session.get_bind().dialect.name == "postgresql":
+        pytest.skip("PostgreSQL refuses it: see the next test")
+    tid = _insert_unbalanced(db_session, history)
+    assert _problems(db_session, app) == [
+        f"transaction {tid} (adjustment): its legs sum to 1, not 0"
+    ]
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["royalties", "verify"])
+    assert result.exit_code == 1
+    assert result.output == f"transaction {tid} (adjustment): its legs sum to 1, not 0\n"
+
+
+def _insert_unbalanced(session: Session, creator: int) -> int:
+    tid = session.execute(
+        text(
+            "INSERT INTO ledger_transactions (kind, creator_id, period, occurred_at, currency,"
+            " memo) VALUES ('adjustment', :c, '2026-04', '2026-04-02 00:00:00', 'EUR', '')"
+            " RETURNING id"
+        ),
+        {"c": creator},
+    ).scalar_one()
+    for account, amount in (("creator_cleared", 101), ("royalty_expense", -100)):
+        session.execute(
+            text(
+                "INSERT INTO ledger_entries (transaction_id, account, creator_id, period,"
+                " amount_amount, amount_currency) VALUES (:t, :a, :c, '2026-04', :m, 'EUR')"
+            ),
+            {"t": tid, "a": account, "c": creator, "m": amount},
+        )
+    return int(tid)
+
+
+def test_postgresql_refuses_unbalanced_changed_or_deleted_ledger_rows(
+    history: int, db_session: Session
+) -> None:
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's triggers")
+    statements = [
+        "UPDATE ledger_entries SET amount_amount = amount_amount + 1",
+        "DELETE FROM ledger_entries",
+        "UPDATE ledger_transactions SET memo = 'x'",
+        "DELETE FROM accrual_pieces",
+    ]
+    for statement in statements:
+        with pytest.raises(DBAPIError, match="append-only"), db_session.begin_nested():
+            db_session.execute(text(statement))
+    with pytest.raises(DBAPIError, match="does not balance"), db_session.begin_nested():
+        db_session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        _insert_unbalanced(db_session, history)
+
+
+def test_a_statement_that_disagrees_with_the_ledger_is_named(
+    history: int, db_session: Session, app: Flask
+) -> None:
+    # March: 6.25 accrued, 2.08 reversed; April: 4.17 cleared, 2.00 paid out. Statements are
+    # not ledger rows: they can be changed, and verify notices.
+    db_session.execute(text("UPDATE royalty_statements SET closing_cleared = closing_cleared + 5"))
+    db_session.expire_all()
+    assert _problems(db_session, app) == [
+        f"creator {history}, 2026-03: the ledger differs from the statement by pending 0, "
+        "cleared -5"
+    ]
+    periods.close_period(db_session, "2026-04", actor_id=None, now=datetime(2026, 5, 1, tzinfo=UTC))
+    db_session.execute(
+        text("UPDATE royalty_statements SET opening_pending = 7 WHERE period = '2026-04'")
+    )
+    db_session.expire_all()
+    assert _problems(db_session, app)[1:] == [
+        f"creator {history}, 2026-04: the ledger differs from the statement by pending -410, "
+        "cleared 0",
+        f"creator {history}, 2026-04: opens at pending 7, cleared 5; the month before "
+        "closed at pending 417, cleared 5",
+    ]
+    statement = db_session.scalars(select(Statement).where(Statement.period == "2026-04")).one()
+    assert statement.closing_cleared == 222
+
+
+def test_payouts_beyond_cleared_and_clearings_beyond_pending_are_named(
+    history: int, db_session: Session, app: Flask, shop: Shop
+) -> None:
+    accrual = _accrual(db_session)
+    ledger.post(
+        db_session,
+        kind=Kind.PAYOUT,
+        creator_id=history,
+        currency="EUR",
+        legs=[Leg(Account.CREATOR_CLEARED, -300), Leg(Account.PAYOUTS_IN_TRANSIT, 300)],
+        at=shop.clock.now(),
+    )
+    ledger.post(
+        db_session,
+        kind=Kind.REVERSAL,
+        creator_id=history,
+        currency="EUR",
+        legs=[Leg(Account.CREATOR_PENDING, -5), Leg(Account.ROYALTY_EXPENSE, 5)],
+        at=shop.clock.now(),
+        related_id=accrual.id,
+        order_line_id=accrual.order_line_id,
+        units=1,
+        pieces=[
+            AccrualPiece(
+                tier=1,
+                first_unit=1,
+                units=1,
+                rate=Decimal("0.1"),
+                net_base=Money(50, "EUR"),
+                amount=Money(4, "EUR"),
+            )
+        ],
+    )
+    line = accrual.order_line_id
+    tid = accrual.id + 100
+    got = _problems(db_session, app)
+    reversal = db_session.scalars(
+        select(LedgerTransaction.id).order_by(LedgerTransaction.id.desc())
+    ).first()
+    assert got == [
+        f"transaction {reversal} (reversal): its pieces sum to 4, its leg to 5",
+        f"order {_order_number(db_session, line)}, line {line}: 2 units reversed, 1 refunded",
+        f"accrual {accrual.id}: cleared or reversed 5 more than it had pending",
+        f"creator {history}: paid out 500, more than the 417 cleared",
+    ]
+    assert tid
+
+
+def _order_number(session: Session, line_id: int | None) -> str:
+    return str(
+        session.execute(
+            text(
+                "SELECT o.number FROM orders o JOIN order_lines l ON l.order_id = o.id"
+                " WHERE l.id = :l"
+            ),
+            {"l": line_id},
+        ).scalar_one()
+    )
+
+
+def test_a_paid_line_without_its_accrual_is_named(
+    shop: Shop, db_session: Session, app: Flask
+) -> None:
+    if db_session.get_bind().dialect.name == "postgresql":
+        pytest.skip("PostgreSQL refuses the deletion")
+    order = shop.sell((shop.variant(shop.design()), 1))
+    tid = _accrual(db_session).id
+    for table, column in (
+        ("accrual_pieces", "transaction_id"),
+        ("ledger_entries", "transaction_id"),
+        ("ledger_transactions", "id"),
+    ):
+        db_session.execute(text(f"DELETE FROM {table} WHERE {column} = :t"), {"t": tid})  # noqa: S608
+    (line,) = order.lines
+    assert _problems(db_session, app) == [
+        f"order {order.number}, line {line.id}: 0 accruals, not 1"
+    ]
+
+
+def test_the_cli_closes_a_month_and_clears(shop: Shop, db_session: Session, app: Flask) -> None:
+    order = shop.sell((shop.variant(shop.design()), 3))
+    shop.ship(order)
+    db_session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["royalties", "close-period", "2026-03"])
+    assert (result.exit_code, result.output) == (1, "Error: 2026-03 has not ended yet.\n")
+    shop.clock.advance(timedelta(days=30))
+    assert runner.invoke(args=["royalties", "clear-earnings"]).output == "Cleared 1 accrual(s).\n"
+    assert runner.invoke(args=["royalties", "close-period", "2026-03"]).output == (
+        "Closed 2026-03: 1 statement(s).\n"
+    )
+    assert runner.invoke(args=["royalties", "close-period", "2026-03"]).output == (
+        "2026-03 was already closed; nothing changed.\n"
+    )
