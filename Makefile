@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cocreate
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres test-e2e ci lint mutation bench bench-voting i18n i18n-compile install install-dev services chromium clean
+.PHONY: run test test-postgres test-e2e ci lint mutation bench bench-voting bench-royalties i18n i18n-compile install install-dev services chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ bench: install-dev
 bench-voting: install-dev services
 	$(BIN)/python bench/voting.py
 	$(BIN)/python bench/voting.py --database-url $(PG_URL)
+
+## Closing a royalty month and `verify` on 1,000,000 paid order lines (a fresh PostgreSQL
+## database; 250,000 lines first for peak memory as data grows), beside bare GROUP BYs
+bench-royalties: install-dev services
+	$(BIN)/python bench/royalties.py --database-url $(PG_URL) --growth
 
 ## ruff, then the import rules of pyproject.toml's [tool.importlinter] (core imports no domain, …)
 ## ruff, mypy over cocreate/ (settings in pyproject.toml) and the import rules between packages

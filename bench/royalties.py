@@ -12,13 +12,15 @@ refunds, accruals with their pieces, reversals, clearings, payouts). Then, in a 
 process (so its peak RSS is the closing's and verifying's, not the seeding's):
 
 * the months before 2026-10 are closed (timed, not compared);
-* close: `close_period(session, "2026-10")` in a transaction rolled back, `--repeat` times
-  (the best is compared: a month closes once, so there is no fresh copy to close again),
-  against `SELECT creator_id, account, sum(amount_amount) FROM ledger_entries WHERE period =
-  '2026-10' GROUP BY creator_id, account`, best of `--repeat` after a warm-up run;
+* close: `close_period(session, "2026-10")` in a transaction rolled back (a month closes
+  once: there is no fresh copy to close again), against `SELECT creator_id, account,
+  sum(amount_amount) FROM ledger_entries WHERE period = '2026-10' GROUP BY creator_id,
+  account`, after a warm-up run of the baseline;
 * 2026-10 and 2026-11 are then closed for good, so every month has its statements, and
-* verify: `verify(session, settings=…)` over the twelve months, best of `--repeat` after a
-  warm-up run, against the same bare GROUP BY over every entry, best of `--repeat`;
+* verify: `verify(session, settings=…)` over the twelve months, after a warm-up run of both,
+  against the same bare GROUP BY over every entry;
+* each subject and its baseline are tried `--repeat` times (3), alternating which goes first
+  so that other work on the machine weighs on both alike; the best of each is compared;
 * peak RSS of that process (resource.getrusage), and its RSS before the first close.
 
 Targets: close ≤ 3× its baseline, verify ≤ 3× its baseline, peak RSS flat as lines grow
@@ -84,13 +86,24 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def best_of(repeat: int, run: Callable[[], Any]) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return times
+def timed(run: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def alternate(
+    repeat: int, subject: Callable[[], Any], baseline: Callable[[], Any]
+) -> tuple[list[float], list[float]]:
+    """`repeat` tries of each, alternating which goes first, so that other work on the
+    machine weighs on both alike."""
+    mine: list[float] = []
+    base: list[float] = []
+    for attempt in range(repeat):
+        pairs = [(subject, mine), (baseline, base)]
+        for run, times in pairs if attempt % 2 else pairs[::-1]:
+            times.append(timed(run))
+    return mine, base
 
 
 class Statements:
@@ -126,6 +139,8 @@ def measure(url: str, repeat: int, profile: bool) -> dict[str, Any]:
     """Run in a fresh process: close and verify against their baselines; peak RSS."""
     from cocreate import create_app
     from cocreate.config import Config
+    from cocreate.royalties.periods import close_period
+    from cocreate.royalties.verify import verify
 
     app = create_app({"DATABASE_URL": url})
     settings: Config = app.extensions["cocreate.config"]
@@ -133,61 +148,59 @@ def measure(url: str, repeat: int, profile: bool) -> dict[str, Any]:
     with app.app_context():
         engine = db.engine(app)
         statements = Statements(engine) if profile else None
-        try:
-            from cocreate.royalties.periods import close_period
-            from cocreate.royalties.verify import verify
-        except ImportError as exc:
-            close_period = verify = None
-            out["missing"] = f"cocreate.royalties not ready: {exc}"
         with engine.connect() as conn:
-            conn.execute(text(MONTH_BASELINE), {"period": MONTH}).all()  # warm-up
-            out["close_baseline_tries"] = best_of(
-                repeat, lambda: conn.execute(text(MONTH_BASELINE), {"period": MONTH}).all()
-            )
-            conn.execute(text(ALL_BASELINE)).all()
-            out["verify_baseline_tries"] = best_of(
-                repeat, lambda: conn.execute(text(ALL_BASELINE)).all()
-            )
             out["month_entries"] = conn.execute(
                 text("SELECT count(*) FROM ledger_entries WHERE period = :p"), {"p": MONTH}
             ).scalar_one()
         out["rss_before_mb"] = round(rss_mb(), 1)
-        if close_period is None or verify is None:
-            out["peak_rss_mb"] = round(rss_mb(), 1)
-            return out
+        base_conn = engine.connect()
+
+        def month_baseline() -> None:
+            base_conn.execute(text(MONTH_BASELINE), {"period": MONTH}).all()
+
+        def all_baseline() -> None:
+            base_conn.execute(text(ALL_BASELINE)).all()
+
         started = time.perf_counter()
         with Session(engine) as session:
             close_period(session, BEFORE, actor_id=None, now=END)
             session.commit()
         out["close_earlier_seconds"] = round(time.perf_counter() - started, 2)
-        tries, written = [], 0
-        for attempt in range(repeat):
+        written: list[int] = []
+
+        def close_rolled_back() -> None:
             with engine.connect() as conn, conn.begin() as outer:
                 session = Session(bind=conn)
                 recording = (
                     statements.record("close_profile", out)
-                    if statements and attempt == 0
+                    if statements and not written
                     else _nothing()
                 )
                 with recording:
-                    started = time.perf_counter()
-                    result = close_period(session, MONTH, actor_id=None, now=END)
+                    written.append(close_period(session, MONTH, actor_id=None, now=END).statements)
                     session.flush()
-                    tries.append(time.perf_counter() - started)
-                written = result.statements
                 session.close()
                 outer.rollback()
-        out["close_tries"], out["statements"] = tries, written
+
+        month_baseline()  # warm-up: the month's pages in the cache
+        out["close_tries"], out["close_baseline_tries"] = alternate(
+            repeat, close_rolled_back, month_baseline
+        )
+        out["statements"] = written[0]
         with Session(engine) as session:
             close_period(session, LAST, actor_id=None, now=END)
             session.commit()
         with Session(engine) as session:
+            all_baseline()
             out["verify_problems"] = verify(session, settings=settings)  # warm-up
             if statements:
                 with statements.record("verify_profile", out):
                     verify(session, settings=settings)
-            out["verify_tries"] = best_of(repeat, lambda: verify(session, settings=settings))
+            out["verify_tries"], out["verify_baseline_tries"] = alternate(
+                repeat, lambda: verify(session, settings=settings), all_baseline
+            )
             session.rollback()
+        base_conn.close()
     out["peak_rss_mb"] = round(rss_mb(), 1)
     return out
 
@@ -275,18 +288,15 @@ def report(run: dict[str, Any]) -> None:
     kinds = ", ".join(f"{k.removeprefix('transactions_')} {v:,}" for k, v in rows.items()
                       if k.startswith("transactions_"))  # fmt: skip
     print(f"  transactions: {kinds}; refunds {rows['refunds']:,}, payouts {rows['payouts']:,}")
-    if run.get("missing"):
-        print(f"  close and verify skipped: {run['missing']}")
-    else:
-        print(f"  earlier months closed in {run['close_earlier_seconds']} s")
+    print(f"  earlier months closed in {run['close_earlier_seconds']} s")
     fmt = "  {:<34}{:>10}{:>14}{:>8}   target <= {}x"
     print("  {:<34}{:>10}{:>14}{:>8}".format("", "best s", "baseline s", "ratio"))
     for label, name, ratio in (
         (f"close {MONTH} ({run.get('statements')} statements)", "close", "close_month_ratio"),
         ("verify (12 months)", "verify", "verify_ratio"),
     ):
-        print(fmt.format(label, _s(run[f"{name}_best_seconds"]),
-                         _s(run[f"{name}_baseline_best_seconds"]), _s(run[ratio]), TARGET))  # fmt: skip
+        mine, base = run[f"{name}_best_seconds"], run[f"{name}_baseline_best_seconds"]
+        print(fmt.format(label, _s(mine), _s(base), _s(run[ratio]), TARGET))
     print(f"  verify problems: {run['verify_problem_count']}"
           + "".join(f"\n    {p}" for p in run["verify_problems"] or []))  # fmt: skip
     print(f"  measuring process RSS: {run['rss_before_mb']} MB before closing, peak "

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - the SQL is assembled from this module's constants and dialect spellings only
 """Set-based seeding of the royalties benchmark (bench/royalties.py): paid orders and the ledger
 the app would have written for them, without a row passing through Python.
 
@@ -183,8 +184,10 @@ FROM (
 def lines_sql(d: Dialect) -> str:
     """One row per order line: its money, royalty, refund, reversal and clearing."""
     within = "(i - 1) % 10"
-    offset = f"CASE WHEN {within} < 1 THEN 0 WHEN {within} < 3 THEN 1 WHEN {within} < 6 THEN 2 ELSE 3 END"
-    start = f"CASE WHEN {within} < 1 THEN 0 WHEN {within} < 3 THEN 1 WHEN {within} < 6 THEN 3 ELSE 6 END"
+    # Each block of 10 lines is 4 orders of 1, 2, 3 and 4 lines: the line's order within the
+    # block, and where that order's lines start.
+    offset = f"CASE WHEN {within} < 1 THEN 0 WHEN {within} < 3 THEN 1 WHEN {within} < 6 THEN 2 ELSE 3 END"  # noqa: E501
+    start = f"CASE WHEN {within} < 1 THEN 0 WHEN {within} < 3 THEN 1 WHEN {within} < 6 THEN 3 ELSE 6 END"  # noqa: E501
     reversed_in = "(ref_units > 0 AND NOT from_cleared)"
     return f"""
 {d.temp()} bench_lines AS
@@ -263,9 +266,11 @@ FROM bench_lines
 INSERT INTO order_transitions (order_id, actor_id, from_state, to_state, reason, created_at)
 SELECT k, CAST(NULL AS INTEGER), 'pending_payment', 'paid', '', {ts("paid")} FROM bench_orders
 UNION ALL
-SELECT k, CAST(NULL AS INTEGER), 'paid', 'fulfilled', '', {ts("ful")} FROM bench_orders WHERE ful IS NOT NULL
+SELECT k, CAST(NULL AS INTEGER), 'paid', 'fulfilled', '', {ts("ful")}
+FROM bench_orders WHERE ful IS NOT NULL
 UNION ALL
-SELECT k, CAST(:staff AS INTEGER), CASE WHEN ful IS NOT NULL AND ful < refund_at THEN 'fulfilled' ELSE 'paid' END,
+SELECT k, CAST(:staff AS INTEGER),
+  CASE WHEN ful IS NOT NULL AND ful < refund_at THEN 'fulfilled' ELSE 'paid' END,
   CASE WHEN kind = 'part' THEN 'partially_refunded' ELSE 'refunded' END, 'bench refund',
   {ts("refund_at")}
 FROM bench_orders WHERE kind IS NOT NULL
