@@ -259,6 +259,7 @@ def one_scale(args: argparse.Namespace, lines: int, scratch: Path) -> dict[str, 
         "rows": seeded.counts,
         "seed_seconds": round(seeded.seconds, 1),
         "triggers_off": seeded.triggers_off,
+        "seed_steps": seeded.steps,
         **{k: v for k, v in found.items() if not k.endswith("_tries")},
     }
     for name in ("close", "close_baseline", "verify", "verify_baseline"):
@@ -301,13 +302,16 @@ def report(run: dict[str, Any]) -> None:
           + "".join(f"\n    {p}" for p in run["verify_problems"] or []))  # fmt: skip
     print(f"  measuring process RSS: {run['rss_before_mb']} MB before closing, peak "
           f"{run['peak_rss_mb']} MB")  # fmt: skip
+    if run.get("close_profile"):
+        steps = ", ".join(f"{k} {v} s" for k, v in list(run["seed_steps"].items())[:8])
+        print(f"  seeding: {steps}")
     for label in ("close_profile", "verify_profile"):
         for item in run.get(label, []):
             print(f"  {label} {item['seconds']:>8.3f} s  {item['sql'][:300]}")
 
 
 def _s(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    return "-" if value is None else f"{value:.3f}".rstrip("0")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import re
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, text
+from sqlalchemy import Connection, Engine, bindparam, event, insert, text
 
 from bench.voting_seed import _bulk_load
 from cocreate.accounts.models import Role, User
@@ -89,6 +90,8 @@ class Seeded:
     seconds: float
     #: Whether PostgreSQL's triggers were off while loading (session_replication_role).
     triggers_off: bool
+    #: Seconds per kind of statement ("INSERT INTO ledger_entries", "CREATE INDEX", …).
+    steps: dict[str, float]
 
 
 def hdiv(a: str, b: str) -> str:
@@ -526,7 +529,8 @@ def seed(engine: Engine, *, lines: int, creators: int, triggers_off: bool) -> Se
     # runs the balance check at its end (SET CONSTRAINTS ALL IMMEDIATE), one index probe a leg.
     keep = {"ledger_entries"} if d.pg and not triggers_off else set()
     tables = [Base.metadata.tables[name] for name in BULK_TABLES if name not in keep]
-    with engine.begin() as conn:
+    steps: dict[str, float] = {}
+    with engine.begin() as conn, _timing(conn, steps):
         if d.pg and triggers_off:
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         elif d.pg:
@@ -548,4 +552,27 @@ def seed(engine: Engine, *, lines: int, creators: int, triggers_off: bool) -> Se
         counts=found,
         seconds=time.perf_counter() - started,
         triggers_off=d.pg and triggers_off,
+        steps={k: round(v, 1) for k, v in sorted(steps.items(), key=lambda kv: -kv[1])},
     )
+
+
+@contextmanager
+def _timing(conn: Connection, steps: dict[str, float]) -> Iterator[None]:
+    """Adds each statement's time to `steps` under its first words: the table an INSERT fills,
+    CREATE INDEX, ALTER TABLE (a foreign key made again), …"""
+
+    def before(*_args: Any) -> None:
+        conn.info["bench_step"] = time.perf_counter()
+
+    def after(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        words = sql.split()
+        key = " ".join(words[:3] if words[0] == "INSERT" else words[:2])
+        steps[key] = steps.get(key, 0.0) + time.perf_counter() - conn.info["bench_step"]
+
+    event.listen(conn, "before_cursor_execute", before)
+    event.listen(conn, "after_cursor_execute", after)
+    try:
+        yield
+    finally:
+        event.remove(conn, "before_cursor_execute", before)
+        event.remove(conn, "after_cursor_execute", after)
