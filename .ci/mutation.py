@@ -88,6 +88,36 @@ TARGETS = [
         "cocreate/shop/payment_events.py",
         ("tests/shop/test_payment_events.py", "tests/shop/test_desk_refunds.py"),
     ),
+    # Royalties: the ledger, its rules and the services that write and check it.
+    Target(
+        "royalty_ledger",
+        "cocreate/royalties/ledger.py",
+        ("tests/royalties/test_ledger.py", "tests/royalties/test_accruals.py"),
+    ),
+    Target(
+        "royalty_rules",
+        "cocreate/royalties/rules.py",
+        ("tests/royalties/test_rules.py", "tests/royalties/test_accruals.py"),
+    ),
+    Target(
+        "royalty_accruals",
+        "cocreate/royalties/accruals.py",
+        ("tests/royalties/test_accruals.py", "tests/royalties/test_properties.py"),
+    ),
+    Target(
+        "royalty_clearing", "cocreate/royalties/clearing.py", ("tests/royalties/test_clearing.py",)
+    ),
+    Target(
+        "royalty_periods",
+        "cocreate/royalties/periods.py",
+        ("tests/royalties/test_periods.py", "tests/royalties/test_verify.py"),
+    ),
+    Target("royalty_verify", "cocreate/royalties/verify.py", ("tests/royalties/test_verify.py",)),
+    Target(
+        "royalty_adjustments",
+        "cocreate/royalties/adjustments.py",
+        ("tests/royalties/test_adjustments.py", "tests/royalties/test_admin_pages.py"),
+    ),
 ]
 
 # What the scratch copy leaves out: version control, caches, and mutmut's own output.

@@ -20,6 +20,7 @@ def init_core(app: Flask) -> None:
     from cocreate.core.lifecycle import transitioned
     from cocreate.designs.models import Design
     from cocreate.royalties import accruals
+    from cocreate.royalties.admin_views import bp as admin_bp
     from cocreate.royalties.cli import royalties_cli
     from cocreate.shop.models import Order
     from cocreate.shop.signals import refund_done
@@ -31,3 +32,4 @@ def init_core(app: Flask) -> None:
     transitioned.connect(accruals.on_design_transition, sender=Design)
     refund_done.connect(accruals.on_refund_done, sender=Order)
     app.cli.add_command(royalties_cli)
+    app.register_blueprint(admin_bp)

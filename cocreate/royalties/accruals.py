@@ -131,7 +131,11 @@ def _reversed_by_piece(session: Session, accrual_ids: list[int]) -> dict[int, in
         )
         .group_by(AccrualPiece.reverses_id)
     )
-    return {int(piece_id): int(units) for piece_id, units in session.execute(reversed_units)}
+    return {
+        piece_id: int(units)
+        for piece_id, units in session.execute(reversed_units)
+        if piece_id is not None
+    }
 
 
 def _cleared(session: Session, accrual_ids: list[int]) -> set[int]:

@@ -88,6 +88,7 @@ def test_create_app_registers_exactly_the_known_blueprints(app: Flask) -> None:
         "payments",
         "production",
         "reprints",
+        "royalty_admin",
         "shop",
         "site",
         "vote_staff",

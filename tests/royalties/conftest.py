@@ -23,7 +23,6 @@ from tests.accounts.factories import StaffFactory
 from tests.designs.factories import DesignFactory
 from tests.shop.checkout_factories import VariantFactory, place
 
-pytestmark = pytest.mark.usefixtures("request_ctx")
 _sizes = itertools.count()
 
 
@@ -89,5 +88,5 @@ class Shop:
 
 
 @pytest.fixture
-def shop(app: Flask, db_session: Session, clock: TestClock) -> Shop:
+def shop(app: Flask, db_session: Session, clock: TestClock, request_ctx: None) -> Shop:
     return Shop(app, db_session, clock, StaffFactory(display_name="Stan Staff"))

@@ -1,0 +1,95 @@
+"""Real races on PostgreSQL: two orders of one design paid at once take distinct unit numbers;
+two closes of one month at once write each statement once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from cocreate.config import settings
+from cocreate.core import db
+from cocreate.royalties import periods
+from cocreate.royalties.models import AccrualPiece, DesignUnits, Statement
+from cocreate.shop import payment_events
+from cocreate.shop.models import Order
+from tests.concurrency import TIMEOUT, Concurrent
+from tests.shop.checkout_factories import VariantFactory, place
+
+pytestmark = pytest.mark.postgres_only
+
+PAID_AT = datetime(2026, 10, 5, 12, tzinfo=UTC)
+
+
+def _pay(concurrent: Concurrent, order_id: int, start: threading.Barrier) -> None:
+    session = concurrent.session()
+    with concurrent.request(session):
+        order = session.get_one(Order, order_id)
+        start.wait()
+        payment_events.payment_succeeded(
+            session, order, payment_reference=f"pi_{order_id}", amount=order.total, at=PAID_AT
+        )
+        db.commit()
+
+
+def _orders(concurrent: Concurrent, quantities: list[int]) -> tuple[int, list[int]]:
+    with concurrent.setup() as session:
+        variant = VariantFactory(stock_on_hand=50)
+        design_id = variant.design_id
+        ids = [
+            place(session, settings(concurrent.app), [(variant, q)], now=PAID_AT).id
+            for q in quantities
+        ]
+    return design_id, ids
+
+
+def test_two_orders_of_one_design_paid_at_once_get_their_own_units(
+    concurrent: Concurrent,
+) -> None:
+    design_id, ids = _orders(concurrent, [3, 4])
+    start = threading.Barrier(2, timeout=TIMEOUT)
+    outcomes = [concurrent.start(lambda i=i: _pay(concurrent, i, start)) for i in ids]
+    concurrent.join()
+    assert [o.error for o in outcomes] == [None, None]
+    with concurrent.session() as check:
+        firsts = sorted(check.scalars(select(AccrualPiece.first_unit)))
+        # One order took units 1–3 and the other 4–7, or 1–4 and 5–7.
+        assert firsts in ([1, 4], [1, 5])
+        assert (
+            check.scalar(select(DesignUnits.units).where(DesignUnits.design_id == design_id)) == 7
+        )
+
+
+def test_two_closes_of_one_month_write_each_statement_once(concurrent: Concurrent) -> None:
+    _design, ids = _orders(concurrent, [1, 2])
+    start = threading.Barrier(2, timeout=TIMEOUT)
+    for outcome in [concurrent.start(lambda i=i: _pay(concurrent, i, start)) for i in ids]:
+        assert outcome.thread is not None
+    concurrent.join()
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    first_closed = threading.Event()
+    release = threading.Event()
+
+    def close(hold: bool) -> periods.CloseResult:
+        session = concurrent.session()
+        with concurrent.request(session):
+            result = periods.close_period(session, "2026-10", actor_id=None, now=now)
+            if hold:
+                first_closed.set()
+                assert release.wait(TIMEOUT)
+            db.commit()
+            return result
+
+    first = concurrent.start(lambda: close(True))
+    assert first_closed.wait(TIMEOUT)
+    second = concurrent.start(lambda: close(False))
+    concurrent.wait_until_blocked()
+    release.set()
+    concurrent.join()
+    assert (first.error, second.error) == (None, None)
+    assert first.result == periods.CloseResult("2026-10", 1, already_closed=False)
+    assert second.result == periods.CloseResult("2026-10", 0, already_closed=True)
+    with concurrent.session() as check:
+        assert check.scalar(select(func.count()).select_from(Statement)) == 1
