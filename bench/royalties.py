@@ -8,8 +8,9 @@ Creates a fresh database (on the PostgreSQL server of `--database-url`, by defau
 postgresql+psycopg://postgres@127.0.0.1:5432, or a temporary SQLite file with `--sqlite`),
 migrates it to head and seeds it set-based (bench/royalties_seed.py): 1,000,000 paid order
 lines of 2,000 creators over 2025-12 … 2026-11 with what the app writes for them (orders,
-refunds, accruals with their pieces, reversals, clearings, payouts). Then, in a separate
-process (so its peak RSS is the closing's and verifying's, not the seeding's):
+refunds, accruals with their pieces, reversals, clearings, payouts). Then, in a fresh process
+(forked from a server started before any seeding, so that its peak RSS is the closing's and
+verifying's, not the seeding's; see `start_forkserver`):
 
 * the months before 2026-10 are closed (timed, not compared);
 * close: `close_period(session, "2026-10")` in a transaction rolled back (a month closes
@@ -21,7 +22,7 @@ process (so its peak RSS is the closing's and verifying's, not the seeding's):
   against the same bare GROUP BY over every entry;
 * each subject and its baseline are tried `--repeat` times (3), alternating which goes first
   so that other work on the machine weighs on both alike; the best of each is compared;
-* peak RSS of that process (resource.getrusage), and its RSS before the first close.
+* peak RSS of that process (resource.getrusage), and its peak before the first close.
 
 Targets: close ≤ 3× its baseline, verify ≤ 3× its baseline, peak RSS flat as lines grow
 (`--growth` runs at a quarter of `--lines` first, then at `--lines`, each on a fresh database).
@@ -49,7 +50,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from multiprocessing import get_context
+from multiprocessing import forkserver, get_context
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,7 @@ class Statements:
 
 
 def measure(url: str, repeat: int, profile: bool) -> dict[str, Any]:
-    """Run in a fresh process: close and verify against their baselines; peak RSS."""
+    """Run in the measuring process: close and verify against their baselines; peak RSS."""
     from cocreate import create_app
     from cocreate.config import Config
     from cocreate.royalties.periods import close_period
@@ -210,8 +211,17 @@ def _nothing() -> Iterator[None]:
     yield
 
 
+def start_forkserver() -> None:
+    """Measuring processes are forked from a fork server started before any seeding: Linux
+    counts in a child's ru_maxrss the size of the process it was forked from (even across an
+    exec, as multiprocessing's "spawn" does), and a parent that has just seeded a million
+    lines is larger than a fresh process. The server is small and the same at every scale."""
+    forkserver.ensure_running()
+
+
 def in_child(url: str, repeat: int, profile: bool) -> dict[str, Any]:
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+    """`measure` in a fresh process of its own (one per scale)."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("forkserver")) as pool:
         return pool.submit(measure, url, repeat, profile).result()
 
 
@@ -336,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     scales = [max(1, args.lines // 4), args.lines] if args.growth else [args.lines]
     runs = []
+    start_forkserver()
     with tempfile.TemporaryDirectory() as tmp:
         for lines in scales:
             run = one_scale(args, lines, Path(tmp))
