@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cocreate
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres test-e2e test-smoke ci lint mutation bench bench-voting i18n i18n-compile install install-dev services chromium clean
+.PHONY: run test test-postgres test-e2e test-smoke ci lint mutation bench bench-voting bench-royalties i18n i18n-compile install install-dev services chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ bench-voting: install-dev services
 ## and a rate limit shared by two app servers (tests/deploy/smoke.py; about a minute).
 test-smoke: install-dev services
 	SMOKE_DATABASE_URL=$(PG_URL) $(BIN)/python tests/deploy/smoke.py
+
+## Closing a royalty month and `verify` on 1,000,000 paid order lines (a fresh PostgreSQL
+## database; 250,000 lines first for peak memory as data grows), beside bare GROUP BYs
+bench-royalties: install-dev services
+	$(BIN)/python bench/royalties.py --database-url $(PG_URL) --growth
 
 ## ruff, then the import rules of pyproject.toml's [tool.importlinter] (core imports no domain, …)
 ## ruff, mypy over cocreate/ (settings in pyproject.toml) and the import rules between packages
