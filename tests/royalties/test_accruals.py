@@ -119,6 +119,7 @@ def test_a_schedule_applies_from_its_date_and_past_accruals_keep_theirs(
         actor_id=shop.staff.id,
         now=shop.clock.now(),
     )
+    assert schedule.created_by_id == shop.staff.id
     shop.clock.advance(timedelta(days=1))
     shop.sell((variant, 3))
     old, new = _transactions(db_session)

@@ -99,3 +99,55 @@ def test_period_arithmetic(period: str, following: str, before: str) -> None:
     start, end = ledger.period_bounds(period)
     assert ledger.period_of(start) == period
     assert ledger.period_of(end) == following
+
+
+def test_balance_reads_only_the_creators_own_accounts(db_session: Session, creator: User) -> None:
+    other = User(email="other@example.com", display_name="Other", password_hash="x")
+    db_session.add(other)
+    db_session.flush()
+    ledger.post(
+        db_session,
+        kind=Kind.AWARD,
+        creator_id=creator.id,
+        currency="EUR",
+        legs=[Leg(Account.CREATOR_CLEARED, 300), Leg(Account.ROYALTY_EXPENSE, -300)],
+        at=AT,
+    )
+    accrue(db_session, other, 150)
+    mine = ledger.balance(db_session, creator.id, "EUR")
+    assert (mine.pending.amount, mine.cleared.amount) == (0, 300)
+    theirs = ledger.balance(db_session, other.id, "EUR")
+    assert (theirs.pending.amount, theirs.cleared.amount) == (150, 0)
+    accrue(db_session, creator, 20)
+    both = ledger.balance(db_session, creator.id, "EUR")
+    assert (both.pending.amount, both.cleared.amount) == (20, 300)
+
+
+def test_unbalanced_transactions_say_why(db_session: Session, creator: User) -> None:
+    one = [Leg(Account.CREATOR_PENDING, 150)]
+    with pytest.raises(Unbalanced) as single:
+        ledger.post(
+            db_session, kind=Kind.ACCRUAL, creator_id=creator.id, currency="EUR", legs=one, at=AT
+        )
+    assert str(single.value) == f"a accrual transaction needs two non-zero legs or more: {one}"
+    two = [Leg(Account.CREATOR_PENDING, 150), Leg(Account.ROYALTY_EXPENSE, -140)]
+    with pytest.raises(Unbalanced) as uneven:
+        ledger.post(
+            db_session, kind=Kind.AWARD, creator_id=creator.id, currency="EUR", legs=two, at=AT
+        )
+    assert str(uneven.value) == f"the legs of a award transaction do not sum to zero: {two}"
+
+
+def test_periods_are_utc_months_with_exact_bounds() -> None:
+    from datetime import timedelta, timezone
+
+    paris = timezone(timedelta(hours=2))
+    assert ledger.period_of(datetime(2026, 11, 1, 1, 30, tzinfo=paris)) == "2026-10"
+    with pytest.raises(ValueError, match=r"^naive datetime$"):
+        ledger.period_of(datetime(2026, 11, 1))  # noqa: DTZ001
+    assert ledger.period_bounds("2026-09") == (
+        datetime(2026, 9, 1, tzinfo=UTC),
+        datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    assert ledger.next_period("2026-09") == "2026-10"
+    assert ledger.previous_period("2026-11") == "2026-10"
