@@ -263,7 +263,7 @@ def bench_votes(server: Server, seeded: Seeded, args: argparse.Namespace) -> dic
     probe = vote_call(members[0], cookies[members[0]], f"/designs/{design}/vote", random.Random())
     status, body, _ = Client(port).send(probe)
     if status == 404:
-        return "POST /designs/<id>/vote answered 404: no vote route yet (helper votes' work)"
+        return "POST /designs/<id>/vote answered 404: the design is not open to votes"
     if status != 200:
         return f"the first vote answered {status}: {body[:300]!r}"
     cookies |= log_in(port, members[1:])

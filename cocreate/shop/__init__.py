@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     init_checkout(app)
 
 
-# --- Catalogue, product pages and the cart (helper "catalog") -----------------------------------
+# --- Catalogue, product pages and the cart ----------------------------------------------------
 
 
 def init_catalogue_and_cart(app: Flask) -> None:
@@ -30,7 +30,7 @@ def init_catalogue_and_cart(app: Flask) -> None:
     app.jinja_env.globals.update(cart_count=cart.current_count)
 
 
-# --- Checkout, orders, the staff order desk, refunds (helper "checkout") ------------------------
+# --- Checkout, orders, the staff order desk, refunds ------------------------------------------
 
 
 def init_checkout(app: Flask) -> None:
