@@ -42,14 +42,20 @@ def accrual_of(session: Session, order_line_id: int) -> LedgerTransaction | None
     ).first()
 
 
-def _accruals(session: Session, order: Order) -> dict[int, LedgerTransaction]:
-    """The order's accruals by order line id."""
-    rows = session.scalars(
-        select(LedgerTransaction).where(
+def _accruals(
+    session: Session, order: Order, *, lock: bool = False
+) -> dict[int, LedgerTransaction]:
+    """The order's accruals by order line id; `lock` holds their rows (in id order) so that
+    clearing, which locks them too, cannot move one to cleared while it is being reversed."""
+    query = (
+        select(LedgerTransaction)
+        .where(
             LedgerTransaction.kind == Kind.ACCRUAL,
             LedgerTransaction.order_line_id.in_([line.id for line in order.lines]),
         )
+        .order_by(LedgerTransaction.id)
     )
+    rows = session.scalars(query.with_for_update() if lock else query)
     return {row.order_line_id: row for row in rows if row.order_line_id is not None}
 
 
@@ -177,7 +183,7 @@ def reverse_refunds(session: Session, order: Order, *, at: datetime) -> list[Led
     reversed (see `units_to_reverse`) minus those already reversed, in one reversal, last
     units first. From pending earnings while the accrual has not cleared, from cleared ones
     after (which a payout may leave negative). Returns the reversals written."""
-    accruals = _accruals(session, order)
+    accruals = _accruals(session, order, lock=True)
     if not accruals:
         return []
     ids = [row.id for row in accruals.values()]
@@ -221,8 +227,6 @@ def reverse_refunds(session: Session, order: Order, *, at: datetime) -> list[Led
                 memo=line.title,
             )
         )
-        if accrual.design_id is not None:
-            rules.release_units(session, accrual.design_id, count)
     return written
 
 

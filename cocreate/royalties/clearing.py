@@ -9,6 +9,7 @@ chosen in SQL and streamed in batches by id, never all loaded at once; the uniqu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,8 +26,11 @@ from cocreate.shop.models import Order, OrderLine
 BATCH = 500
 
 
-def _due(now: datetime, settings: Config, after: int) -> Select[Any]:
-    """(accrual id, creator, currency, pending left) of the next batch of accruals due."""
+def _due(
+    now: datetime, settings: Config, after: int, ids: Sequence[int] | None = None
+) -> Select[Any]:
+    """(accrual id, creator, currency, pending left) of the next batch of accruals due (of
+    `ids` only, when given)."""
     accrual = aliased(LedgerTransaction)
     source = aliased(LedgerTransaction)
     cutoff = now - timedelta(days=settings.ROYALTY_RETURN_DAYS)
@@ -58,6 +62,7 @@ def _due(now: datetime, settings: Config, after: int) -> Select[Any]:
             Order.fulfilled_at <= cutoff,
             ~cleared,
             left > 0,
+            *([accrual.id.in_(ids)] if ids is not None else []),
         )
         .order_by(accrual.id)
         .limit(BATCH)
@@ -69,7 +74,19 @@ def clear_due(session: Session, *, now: datetime, settings: Config) -> int:
     second: exactly at that instant it clears). Returns the number cleared."""
     count, after = 0, 0
     while True:
-        rows = session.execute(_due(now, settings, after)).all()
+        candidates = session.execute(_due(now, settings, after)).all()
+        if not candidates:
+            return count
+        ids = [row[0] for row in candidates]
+        # Lock the batch's accruals (in id order, as a refund's reversal does) and read what is
+        # left of them again: a refund committed meanwhile has reversed part of it.
+        session.execute(
+            select(LedgerTransaction.id)
+            .where(LedgerTransaction.id.in_(ids))
+            .order_by(LedgerTransaction.id)
+            .with_for_update()
+        )
+        rows = session.execute(_due(now, settings, 0, ids)).all()
         for accrual_id, creator_id, currency, left in rows:
             ledger.post(
                 session,
@@ -84,6 +101,6 @@ def clear_due(session: Session, *, now: datetime, settings: Config) -> int:
                 related_id=accrual_id,
             )
         count += len(rows)
-        if len(rows) < BATCH:
+        if len(candidates) < BATCH:
             return count
-        after = rows[-1][0]
+        after = ids[-1]

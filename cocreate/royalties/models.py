@@ -244,7 +244,9 @@ class RoyaltyTier(Base):
 
 
 class DesignUnits(Base):
-    """Units of a design sold net of refunds, which place its next sale in a tier. Moved by
+    """Units of a design ever sold (paid), which place its next sale in a tier. A refund does
+    not give its units back: each unit number is paid once, so a tier is never paid for more
+    units than it has (a refunded unit 101 re-sold would earn 12 % twice otherwise). Moved by
     SQL arithmetic (`UPDATE … SET units = units + n RETURNING units`) so two sales of one
     design at once each get their own unit numbers."""
 

@@ -160,15 +160,6 @@ def claim_units(session: Session, design_id: int, units: int) -> int:
     return int(total) - units + 1
 
 
-def release_units(session: Session, design_id: int, units: int) -> None:
-    """Count `units` of the design as refunded: its next sale's tier goes back by as many."""
-    session.execute(
-        update(DesignUnits)
-        .where(DesignUnits.design_id == design_id)
-        .values(units=DesignUnits.units - units)
-    )
-
-
 # -- saving a version -----------------------------------------------------------------------------
 
 

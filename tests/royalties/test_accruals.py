@@ -190,7 +190,8 @@ def test_refund_of_one_of_three_reverses_the_last_unit(shop: Shop, db_session: S
         208,
     )
     assert piece.reverses_id == accrual.pieces[0].id
-    assert _units(db_session, design.id) == 2
+    # A refund does not give its unit numbers back: the next sale starts at unit 4.
+    assert _units(db_session, design.id) == 3
     # The rest: 6.25 − 2.08 = 4.17, so the two reversals give back the accrual exactly.
     shop.refund(order)
     *_, last = _transactions(db_session)
@@ -198,7 +199,7 @@ def test_refund_of_one_of_three_reverses_the_last_unit(shop: Shop, db_session: S
         [(Account.CREATOR_PENDING, -417), (Account.ROYALTY_EXPENSE, 417)],
         2,
     )
-    assert _units(db_session, design.id) == 0
+    assert _units(db_session, design.id) == 3  # units sold, refunds included
     assert ledger.balance(db_session, design.designer_id, "EUR").total == eur(0)
     # Replaying the reconciler writes nothing more.
     assert accruals.reverse_refunds(db_session, order, at=shop.clock.now()) == []
@@ -217,7 +218,23 @@ def test_a_refund_across_tiers_goes_last_in_first_out(shop: Shop, db_session: Se
         (2, 101, 3, Decimal("0.120000"), None, 6250, 750),
     ]
     assert _legs(reversal) == [(Account.CREATOR_PENDING, -958), (Account.ROYALTY_EXPENSE, 958)]
-    assert _units(db_session, design.id) == 99
+    assert _units(db_session, design.id) == 103
+
+
+def test_refunded_units_do_not_reopen_a_tier(shop: Shop, db_session: Session) -> None:
+    """Units 96-100 sold (10 %), unit 101 sold (12 %), the first order refunded in full: the
+    next sale starts at unit 102, so unit 101 is paid at 12 % once only."""
+    design = shop.design()
+    tee = shop.variant(design)
+    db_session.add(DesignUnits(design_id=design.id, units=95))
+    first = shop.sell((tee, 5))
+    shop.sell((tee, 1))
+    shop.refund(first)
+    third = shop.sell((tee, 2))
+    accrual = accruals.accrual_of(db_session, third.lines[0].id)
+    assert accrual is not None
+    assert [(p.tier, p.first_unit, p.units) for p in accrual.pieces] == [(2, 102, 2)]
+    assert _units(db_session, design.id) == 103
 
 
 def test_a_full_refund_after_clearing_comes_out_of_cleared_earnings(
