@@ -8,7 +8,6 @@ and WebP are compressed already); the PDF and the CSV are deflated.
 
 from __future__ import annotations
 
-import csv
 import io
 import unicodedata
 import zipfile
@@ -21,6 +20,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from cocreate.catalogue import products as catalogue
+from cocreate.core import spreadsheet
 from cocreate.core.i18n import format_day, format_money, format_number
 from cocreate.core.storage import Storage
 from cocreate.designs.models import Design
@@ -63,7 +63,7 @@ def variants_csv(run: ProductionRun) -> bytes:
     """sku, product, colour, size, quantity: catalogue keys (stable, in no language), one line
     per variant in catalogue order. UTF-8, CRLF line ends, as spreadsheets expect."""
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
+    writer = spreadsheet.writer(text)
     writer.writerow(CSV_HEADER)
     for line in run.lines:
         code = sku(run.design_id, line.product, line.colour, line.size)

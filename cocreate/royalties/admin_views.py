@@ -19,6 +19,7 @@ from cocreate.config import settings
 from cocreate.core import db
 from cocreate.core.clock import clock
 from cocreate.core.i18n import format_money
+from cocreate.core.inputs import MAX_ID
 from cocreate.core.money import Money
 from cocreate.core.responses import FAILED, failed_page, form_page
 from cocreate.royalties import adjustments, ledger, periods, rules
@@ -31,6 +32,11 @@ bp = Blueprint(
 
 #: What is kept of a submitted field: a single value, or a reason or tier list.
 MAX_FIELD = 200
+#: The largest amount staff may enter (minor units): 10,000,000.00 in EUR, a typo guard that
+#: also keeps every sum far inside a BIGINT.
+MAX_AMOUNT = 10**9
+#: A rate's precision: the rate columns are NUMERIC(7, 6).
+RATE_STEP = Decimal("0.000001")
 MAX_TEXT = adjustments.MAX_REASON + 1
 
 
@@ -91,9 +97,17 @@ def _amount(raw: str) -> Money:
     """A signed amount in major units of the shop's currency ("-3.50"); ValueError if not."""
     currency = settings().CURRENCY
     try:
-        return Money.from_decimal(Decimal(raw.strip().replace(",", ".")), currency)
+        amount = Money.from_decimal(Decimal(raw.strip().replace(",", ".")), currency)
     except (InvalidOperation, ValueError) as error:
         raise ValueError(_("Enter the amount as a number, for example -3.50.")) from error
+    if abs(amount.amount) > MAX_AMOUNT:
+        raise ValueError(_("This amount is too large."))
+    return amount
+
+
+def _whole(text: str) -> bool:
+    # "²".isdigit() is true too: only ASCII digits are a number here.
+    return text.isascii() and text.isdigit()
 
 
 def _currency() -> str:
@@ -103,8 +117,8 @@ def _currency() -> str:
 def _creator(raw: str) -> User | None:
     value = raw.strip()
     session = db.session()
-    if value.isdigit():
-        return session.get(User, int(value))
+    if _whole(value):
+        return session.get(User, int(value)) if int(value) <= MAX_ID else None
     return session.scalar(select(User).where(User.email == value.lower()))
 
 
@@ -157,20 +171,29 @@ def _tiers(raw: str, basis: ScheduleBasis) -> list[Tier]:
         parts = line.replace(";", " ").replace("\t", " ").split()
         if not line.strip():
             continue
-        if len(parts) != 2 or not parts[0].isdigit():
+        if len(parts) != 2 or not _whole(parts[0]) or int(parts[0]) > MAX_ID:
             raise ValueError(
                 _("Write one tier a line: its first unit and its value, for example 101 12.")
             )
+        first = int(parts[0])
         try:
             value = Decimal(parts[1].replace(",", "."))
             if basis is ScheduleBasis.PERCENT:
-                tiers.append(Tier(int(parts[0]), value / 100, None))
+                rate, per_unit = value / 100, None
+                exact = rate.is_finite() and rate == rate.quantize(RATE_STEP)
             else:
-                tiers.append(Tier(int(parts[0]), None, Money.from_decimal(value, currency).amount))
+                rate, per_unit = None, Money.from_decimal(value, currency).amount
+                exact = True
         except (InvalidOperation, ValueError) as error:
             raise ValueError(
                 _("“%(value)s” is not a number.", value=parts[1][:MAX_FIELD])
             ) from error
+        # The rate column keeps 6 decimals (a percentage 4): refuse what it would round.
+        if not exact:
+            raise ValueError(_("A percentage has at most 4 decimals."))
+        if per_unit is not None and per_unit > MAX_AMOUNT:
+            raise ValueError(_("This amount is too large."))
+        tiers.append(Tier(first, rate, per_unit))
     return tiers
 
 

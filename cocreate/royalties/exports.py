@@ -8,7 +8,6 @@ Both list the same rows as the page: `summary()` is the one list of totals all t
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from decimal import Decimal
@@ -17,6 +16,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
+from cocreate.core import spreadsheet
 from cocreate.core.i18n import format_money, format_number, format_percent
 from cocreate.core.money import Money
 from cocreate.production.printpack import PDF_ENCODING, pdf_text
@@ -141,7 +141,7 @@ def statement_csv(report: StatementReport) -> bytes:
     """One row per line, then the movements, the per-design subtotals and the totals. UTF-8
     with a byte-order mark (spreadsheets then read accents right), CRLF line ends."""
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
+    writer = spreadsheet.writer(text)
     writer.writerow(csv_header())
     for line in report.lines:
         writer.writerow(

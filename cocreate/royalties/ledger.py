@@ -7,6 +7,7 @@ ORM). A correction is a new transaction: a reversal or an adjustment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,6 +58,14 @@ class Balance:
 
 
 # -- periods -------------------------------------------------------------------------------------
+
+
+#: "2026-10": a month of a year from 1970 to 9998 (9999-12 has no following month to end it).
+PERIOD = re.compile(r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])-(?:0[1-9]|1[0-2])")
+
+
+def is_period(text: str) -> bool:
+    return PERIOD.fullmatch(text) is not None
 
 
 def period_of(at: datetime) -> str:

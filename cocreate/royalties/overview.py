@@ -3,7 +3,6 @@ design earned. Every figure is a SQL aggregate (GROUP BY), never a sum over rows
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.core import spreadsheet
 from cocreate.core.money import Money
 from cocreate.royalties.models import (
     CREATOR_ACCOUNTS,
@@ -167,7 +167,7 @@ def _page(
 
 def page_number(text: str | None) -> int:
     """A page number from the URL: 1 for anything that is not a whole number in range."""
-    if text and text.isdigit() and len(text) <= 5:
+    if text and text.isascii() and text.isdigit() and len(text) <= 5:
         return min(max(int(text), 1), MAX_PAGE)
     return 1
 
@@ -182,7 +182,7 @@ def _plain(money: Money) -> str:
 def overview_csv(session: Session, view: View, currency: str) -> bytes:
     """The whole table of one view (not one page), plain decimals, UTF-8 with a BOM."""
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
+    writer = spreadsheet.writer(text)
     if view == View.CREATORS:
         writer.writerow([_("Creator id"), _("Creator"), _("Pending"), _("Cleared"), _("Total")])
         for c in owed_by_creator(session, currency, page=None).items:

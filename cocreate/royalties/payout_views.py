@@ -159,7 +159,7 @@ def _csv(payout: Payout) -> Response:
     return response
 
 
-@bp.get("/royalties/payouts/<int:payout_id>.csv")
+@bp.get("/royalties/payouts/<id:payout_id>.csv")
 @member_required
 def own_csv(payout_id: int) -> ResponseReturnValue:
     payout = db.session().get(Payout, payout_id)
@@ -245,13 +245,13 @@ def _payout_context(payout: Payout, record_form: RecordPaymentForm | None = None
     }
 
 
-@bp.get("/staff/royalties/payouts/<int:payout_id>")
+@bp.get("/staff/royalties/payouts/<id:payout_id>")
 @staff_required
 def staff_payout(payout_id: int) -> ResponseReturnValue:
     return render_template("royalties/payout_staff.html", **_payout_context(_payout(payout_id)))
 
 
-@bp.post("/staff/royalties/payouts/<int:payout_id>/record")
+@bp.post("/staff/royalties/payouts/<id:payout_id>/record")
 @staff_required
 def record(payout_id: int) -> ResponseReturnValue:
     payout = _payout(payout_id)
@@ -285,7 +285,7 @@ def record(payout_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/staff/royalties/payouts/<int:payout_id>.csv")
+@bp.get("/staff/royalties/payouts/<id:payout_id>.csv")
 @staff_required
 def staff_csv(payout_id: int) -> ResponseReturnValue:
     return _csv(_payout(payout_id))

@@ -15,7 +15,6 @@ batch finds the balance already taken.
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from collections.abc import Collection, Sequence
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cocreate.accounts.models import User
 from cocreate.config import Config
-from cocreate.core import jobs, outbox
+from cocreate.core import jobs, outbox, spreadsheet
 from cocreate.core.i18n import format_money
 from cocreate.core.lifecycle import NotAllowed, TransitionTable, transition
 from cocreate.core.money import Money
@@ -490,7 +489,7 @@ def covers(session: Session, payout: Payout) -> list[CoverLine]:
 def covers_csv(payout: Payout, lines: Sequence[CoverLine]) -> str:
     """The CSV of `covers`: one row per line, then the total, equal to the payout."""
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
+    writer = spreadsheet.writer(text)
     writer.writerow(
         [_("Date"), _("Kind"), _("Order"), _("Design"), _("Units"), _("Details"), _("Amount")]
     )

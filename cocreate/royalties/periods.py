@@ -12,7 +12,6 @@ the next open one (`ledger.open_period`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,8 +29,6 @@ from cocreate.royalties.models import (
     PeriodTransition,
     RoyaltyPeriod,
 )
-
-PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 TRANSITIONS: TransitionTable[PeriodState] = TransitionTable(
     PeriodState, {PeriodState.OPEN: {PeriodState.CLOSED}, PeriodState.CLOSED: set()}
@@ -182,7 +179,7 @@ def close_period(
 ) -> CloseResult:
     """Close `period` ("2026-10") for every creator, and every earlier open month with
     activity before it. Raises PeriodError (a user message) for a month not over by `now`."""
-    if not PERIOD.fullmatch(period):
+    if not ledger.is_period(period):
         raise PeriodError(_("Give the month as YYYY-MM, for example 2026-10."))
     if ledger.period_bounds(period)[1] > now:
         raise PeriodError(_("%(period)s has not ended yet.", period=period))

@@ -9,7 +9,6 @@ a fixed number of queries whatever the month holds.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,16 +39,13 @@ from cocreate.royalties.models import (
 )
 from cocreate.shop.models import Order, OrderLine
 
-#: "2026-10": a year and a month from 01 to 12.
-PERIOD = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
 #: The kinds that have tier pieces: lines of their own on a statement.
 EARNING_KINDS = (Kind.ACCRUAL, Kind.REVERSAL)
 #: What counts as earned: everything but clearings (pending to cleared) and payouts.
 EARNED_KINDS = (Kind.ACCRUAL, Kind.REVERSAL, Kind.AWARD, Kind.ADJUSTMENT)
 
 
-def is_period(text: str) -> bool:
-    return PERIOD.fullmatch(text) is not None
+is_period = ledger.is_period
 
 
 def signed(value: ColumnElement[Any]) -> ColumnElement[Any]:
