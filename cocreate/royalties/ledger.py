@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocreate.core.money import Money
@@ -105,8 +106,30 @@ def open_period(session: Session, at: datetime) -> str:
     period = period_of(at)
     closed = last_closed_period(session)
     if closed is not None and period <= closed:
-        return next_period(closed)
+        period = next_period(closed)
+    while _hold(session, period):  # closed while this transaction waited for it
+        period = next_period(period)
     return period
+
+
+def _hold(session: Session, period: str) -> bool:
+    """Make the period's row if absent and hold it shared until the transaction ends; True if
+    the period is closed. Closing a month locks its row for update, so a close waits for the
+    transactions posting into the month to commit (its statements then include them), and a
+    transaction posting while a close runs waits for it and moves on to the next month: no
+    leg can land in a month after its statements were written."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(RoyaltyPeriod).values(period=period, state=PeriodState.OPEN).on_conflict_do_nothing()
+    )
+    state = session.scalar(
+        select(RoyaltyPeriod.state)
+        .where(RoyaltyPeriod.period == period)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    return state is PeriodState.CLOSED
 
 
 # -- posting -------------------------------------------------------------------------------------

@@ -266,7 +266,8 @@ class PeriodState(StrEnum):
 class RoyaltyPeriod(Base):
     """A calendar month of statements. Closing it (once the month is over) writes every
     creator's statement; a closed period never changes, and what happens later is reported in
-    the next open one. A period row exists once it is closed (absent means open)."""
+    the next open one. Its row is made by the first transaction posted into it (which holds it
+    shared until it commits, so a close waits for it) or by closing it; absent means open."""
 
     __tablename__ = "royalty_periods"
     __table_args__ = (CheckConstraint("length(period) = 7", name="period_format"),)

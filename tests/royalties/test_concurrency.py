@@ -1,5 +1,6 @@
 """Real races on PostgreSQL: two orders of one design paid at once take distinct unit numbers;
-two closes of one month at once write each statement once."""
+two closes of one month at once write each statement once; a close and a posting into its month
+never let a leg land in a month already closed."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from sqlalchemy import func, select
 
 from cocreate.config import settings
 from cocreate.core import db
-from cocreate.royalties import periods
-from cocreate.royalties.models import AccrualPiece, DesignUnits, Statement
+from cocreate.royalties import ledger, periods
+from cocreate.royalties.ledger import Leg
+from cocreate.royalties.models import Account, AccrualPiece, DesignUnits, Kind, Statement
 from cocreate.shop import payment_events
 from cocreate.shop.models import Order
+from tests.accounts.factories import UserFactory
 from tests.concurrency import TIMEOUT, Concurrent
 from tests.shop.checkout_factories import VariantFactory, place
 
@@ -93,3 +96,97 @@ def test_two_closes_of_one_month_write_each_statement_once(concurrent: Concurren
     assert second.result == periods.CloseResult("2026-10", 0, already_closed=True)
     with concurrent.session() as check:
         assert check.scalar(select(func.count()).select_from(Statement)) == 1
+
+
+def test_a_close_waits_for_a_transaction_posting_into_its_month(concurrent: Concurrent) -> None:
+    """A bonus posted at 23:59 on 31 October, still uncommitted when staff close October: the
+    close waits for it, so October's statement includes it instead of it landing, unseen,
+    in a month already closed."""
+    with concurrent.setup():
+        creator_id = UserFactory().id
+    posted = threading.Event()
+    release = threading.Event()
+
+    def post() -> None:
+        session = concurrent.session()
+        with concurrent.request(session):
+            ledger.post(
+                session,
+                kind=Kind.ADJUSTMENT,
+                creator_id=creator_id,
+                currency="EUR",
+                legs=[Leg(Account.CREATOR_CLEARED, 500), Leg(Account.ROYALTY_EXPENSE, -500)],
+                at=datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
+                memo="late bonus",
+            )
+            posted.set()
+            assert release.wait(TIMEOUT)
+            db.commit()
+
+    def close() -> periods.CloseResult:
+        session = concurrent.session()
+        with concurrent.request(session):
+            result = periods.close_period(
+                session, "2026-10", actor_id=None, now=datetime(2026, 11, 1, tzinfo=UTC)
+            )
+            db.commit()
+            return result
+
+    poster = concurrent.start(post)
+    assert posted.wait(TIMEOUT)
+    closer = concurrent.start(close)
+    concurrent.wait_until_blocked()
+    release.set()
+    concurrent.join()
+    assert (poster.error, closer.error) == (None, None)
+    assert closer.result == periods.CloseResult("2026-10", 1, already_closed=False)
+    with concurrent.session() as check:
+        statement = check.scalars(select(Statement)).one()
+        assert (statement.period, statement.adjusted, statement.closing_cleared) == (
+            "2026-10",
+            500,
+            500,
+        )
+
+
+def test_a_post_after_a_close_began_lands_in_the_next_month(concurrent: Concurrent) -> None:
+    """Staff close October while a bonus dated 31 October is being posted: it waits for the
+    close and lands in November."""
+    with concurrent.setup():
+        creator_id = UserFactory().id
+    closing = threading.Event()
+    release = threading.Event()
+
+    def close() -> None:
+        session = concurrent.session()
+        with concurrent.request(session):
+            periods.close_period(
+                session, "2026-10", actor_id=None, now=datetime(2026, 11, 1, tzinfo=UTC)
+            )
+            closing.set()
+            assert release.wait(TIMEOUT)
+            db.commit()
+
+    def post() -> str:
+        session = concurrent.session()
+        with concurrent.request(session):
+            row = ledger.post(
+                session,
+                kind=Kind.ADJUSTMENT,
+                creator_id=creator_id,
+                currency="EUR",
+                legs=[Leg(Account.CREATOR_CLEARED, 500), Leg(Account.ROYALTY_EXPENSE, -500)],
+                at=datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
+                memo="late bonus",
+            )
+            db.commit()
+            return row.period
+
+    closer = concurrent.start(close)
+    assert closing.wait(TIMEOUT)
+    poster = concurrent.start(post)
+    concurrent.wait_until_blocked()
+    release.set()
+    concurrent.join()
+    assert (closer.error, poster.error) == (None, None)
+    assert poster.result == "2026-11"

@@ -22,6 +22,7 @@ from cocreate.royalties.models import (
     Payout,
     PayoutMethod,
     PayoutState,
+    PeriodState,
     RoyaltyPeriod,
     Statement,
 )
@@ -50,7 +51,11 @@ def test_demo_royalties_close_every_past_month_and_verify(app: Flask, db_session
     while (year, month) != (now.year, now.month):
         expected.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    closed = db_session.scalars(select(RoyaltyPeriod.period).order_by(RoyaltyPeriod.period))
+    closed = db_session.scalars(
+        select(RoyaltyPeriod.period)
+        .where(RoyaltyPeriod.state == PeriodState.CLOSED)
+        .order_by(RoyaltyPeriod.period)
+    )
     assert list(closed) == expected
     statements = db_session.scalars(
         select(Statement).where(Statement.creator_id == design.designer_id)
