@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from cocreate.config import settings
 from cocreate.core import db
-from cocreate.royalties import ledger, periods
+from cocreate.royalties import accruals, clearing, ledger, periods
 from cocreate.royalties.ledger import Leg
 from cocreate.royalties.models import Account, AccrualPiece, DesignUnits, Kind, Statement
 from cocreate.shop import payment_events
@@ -190,3 +190,56 @@ def test_a_post_after_a_close_began_lands_in_the_next_month(concurrent: Concurre
     concurrent.join()
     assert (closer.error, poster.error) == (None, None)
     assert poster.result == "2026-11"
+
+
+def test_clearing_waits_for_a_refund_reversing_the_same_accrual(concurrent: Concurrent) -> None:
+    """A refund reversing a whole line while the daily clearing runs: clearing waits for the
+    refund's lock on the accrual and then finds nothing left to clear (without the lock it would
+    move the whole accrual to cleared earnings, payable, while the refund takes it back from
+    pending)."""
+    _design, (order_id,) = _orders(concurrent, [2])
+    _pay(concurrent, order_id, threading.Barrier(1, timeout=TIMEOUT))
+    with concurrent.setup() as session:
+        session.get_one(Order, order_id).fulfilled_at = PAID_AT
+    locked = threading.Event()
+    release = threading.Event()
+
+    def refund() -> None:
+        session = concurrent.session()
+        with concurrent.request(session):
+            order = session.get_one(Order, order_id)
+            (accrual,) = accruals._accruals(session, order, lock=True).values()
+            locked.set()
+            assert release.wait(TIMEOUT)
+            (leg,) = [e for e in accrual.entries if e.account is Account.CREATOR_PENDING]
+            ledger.post(
+                session,
+                kind=Kind.REVERSAL,
+                creator_id=accrual.creator_id,
+                currency="EUR",
+                legs=[
+                    Leg(Account.CREATOR_PENDING, -leg.amount.amount),
+                    Leg(Account.ROYALTY_EXPENSE, leg.amount.amount),
+                ],
+                at=PAID_AT,
+                related_id=accrual.id,
+                order_line_id=accrual.order_line_id,
+                units=2,
+            )
+            db.commit()
+
+    def clear() -> int:
+        session = concurrent.session()
+        with concurrent.request(session):
+            now = datetime(2026, 12, 1, tzinfo=UTC)
+            count = clearing.clear_due(session, now=now, settings=settings(concurrent.app))
+            db.commit()
+            return count
+
+    refunder = concurrent.start(refund)
+    assert locked.wait(TIMEOUT)
+    clearer = concurrent.start(clear)
+    concurrent.wait_until_blocked()
+    release.set()
+    concurrent.join()
+    assert (refunder.error, clearer.error, clearer.result) == (None, None, 0)
