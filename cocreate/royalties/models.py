@@ -116,7 +116,12 @@ class LedgerTransaction(Base):
             "ix_ledger_transactions_id_covering",
             "id",
             postgresql_include=[
-                "kind", "creator_id", "period", "related_id", "order_line_id", "units"
+                "kind",
+                "creator_id",
+                "period",
+                "related_id",
+                "order_line_id",
+                "units",
             ],
         ),
         Index("ix_ledger_transactions_related_id", "related_id"),

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ from cocreate.config import Config
 from cocreate.royalties import ledger
 
 # Row tags of `_LEDGER`, in the order the problems are reported.
-_TRANSACTION, _MONTH, _LINE, _PENDING, _PAYOUT = 1, 2, 4, 5, 6
+_TRANSACTION, _MONTH, _PENDING, _PAYOUT = 1, 2, 5, 6
 
 _LEDGER = text(
     """
@@ -61,14 +62,6 @@ _LEDGER = text(
         FROM ledger_transactions t
         LEFT JOIN legs ON legs.transaction_id = t.id
         LEFT JOIN pieces ON pieces.transaction_id = t.id
-    ), lines AS (
-        SELECT order_line_id, sum(CASE WHEN kind = 'accrual' THEN 1 ELSE 0 END) AS accruals,
-            sum(CASE WHEN kind = 'reversal' THEN units ELSE 0 END) AS reversed
-        FROM tx WHERE kind IN ('accrual', 'reversal') GROUP BY order_line_id
-    ), refunded AS (
-        SELECT rl.order_line_id, sum(rl.quantity) AS units
-        FROM refund_lines rl JOIN refunds rf ON rf.id = rl.refund_id
-        WHERE rf.state = 'done' GROUP BY rl.order_line_id
     )
     SELECT 1 AS tag, id AS k, kind AS s, units AS v1, total AS v2, n AS v3,
         pending + cleared AS v4, amount AS v5, piece_units AS v6
@@ -90,18 +83,6 @@ _LEDGER = text(
     GROUP BY creator_id, period
     HAVING sum(pending) <> 0 OR sum(cleared) <> 0
     UNION ALL
-    SELECT 4, l.id, o.number, coalesce(a.accruals, 0), coalesce(a.reversed, 0),
-        CASE WHEN o.state = 'refunded' THEN l.quantity ELSE coalesce(f.units, 0) END,
-        NULL, NULL, NULL
-    FROM order_lines l
-    JOIN orders o ON o.id = l.order_id
-    LEFT JOIN lines a ON a.order_line_id = l.id
-    LEFT JOIN refunded f ON f.order_line_id = l.id
-    WHERE o.paid_at IS NOT NULL
-        AND o.state IN ('paid', 'fulfilled', 'partially_refunded', 'refunded')
-        AND (coalesce(a.accruals, 0) <> 1 OR coalesce(a.reversed, 0) <>
-            CASE WHEN o.state = 'refunded' THEN l.quantity ELSE coalesce(f.units, 0) END)
-    UNION ALL
     SELECT 5, CASE WHEN kind = 'accrual' THEN id ELSE related_id END, NULL,
         CAST(sum(pending) AS BIGINT), NULL, NULL, NULL, NULL, NULL
     FROM tx WHERE kind IN ('accrual', 'reversal', 'clearing') AND pending <> 0
@@ -117,6 +98,35 @@ _LEDGER = text(
     HAVING sum(CASE WHEN kind = 'payout' THEN -cleared ELSE 0 END)
         > sum(CASE WHEN kind <> 'payout' THEN cleared_in ELSE 0 END)
     ORDER BY 1, 2, 3
+    """
+)
+
+# Every paid order line against its accruals, reversals and refunds: joined by hash on the
+# line (the planner's default), not in the ledger's transaction order.
+_PAID_LINES = text(
+    """
+    SELECT l.id, o.number, coalesce(a.n, 0), coalesce(r.units, 0),
+        CASE WHEN o.state = 'refunded' THEN l.quantity ELSE coalesce(f.units, 0) END
+    FROM order_lines l
+    JOIN orders o ON o.id = l.order_id
+    LEFT JOIN (
+        SELECT order_line_id, count(*) AS n FROM ledger_transactions
+        WHERE kind = 'accrual' GROUP BY order_line_id
+    ) a ON a.order_line_id = l.id
+    LEFT JOIN (
+        SELECT order_line_id, sum(units) AS units FROM ledger_transactions
+        WHERE kind = 'reversal' GROUP BY order_line_id
+    ) r ON r.order_line_id = l.id
+    LEFT JOIN (
+        SELECT rl.order_line_id, sum(rl.quantity) AS units
+        FROM refund_lines rl JOIN refunds rf ON rf.id = rl.refund_id
+        WHERE rf.state = 'done' GROUP BY rl.order_line_id
+    ) f ON f.order_line_id = l.id
+    WHERE o.paid_at IS NOT NULL
+        AND o.state IN ('paid', 'fulfilled', 'partially_refunded', 'refunded')
+        AND (coalesce(a.n, 0) <> 1 OR coalesce(r.units, 0) <>
+            CASE WHEN o.state = 'refunded' THEN l.quantity ELSE coalesce(f.units, 0) END)
+    ORDER BY l.id
     """
 )
 
@@ -136,38 +146,46 @@ _STATEMENT_CHAIN = text(
     """
 )
 
-#: PostgreSQL settings for `_LEDGER`, for its statement only: the per-transaction sums stay in
-#: memory (not spilled to disk at the default 4MB), and are streamed in transaction order and
-#: merged with the transactions (a parallel plan would build them once per worker).
-_PG_SETTINGS = {
-    "work_mem": "256MB",
-    "max_parallel_workers_per_gather": "0",
-    "enable_hashjoin": "off",
-    "jit": "off",
-}
+#: PostgreSQL settings while `verify` runs: aggregates, sorts and the per-transaction sums stay
+#: in memory (not spilled to disk at the default 4MB), and no JIT compilation (longer than the
+#: queries it would speed up).
+_PG_SETTINGS = {"work_mem": "256MB", "jit": "off"}
+#: And for `_LEDGER` alone: its sums are streamed in transaction order and merged with the
+#: transactions; a parallel or hash plan would build them once per worker, or hash them all.
+_PG_LEDGER_SETTINGS = {"max_parallel_workers_per_gather": "0", "enable_hashjoin": "off"}
 
 
 @contextmanager
-def _planned(session: Session) -> Iterator[None]:
-    """`_PG_SETTINGS` while the block runs (SET LOCAL), then what they were before."""
+def _planned(session: Session, settings: dict[str, str]) -> Iterator[None]:
+    """PostgreSQL planner `settings` while the block runs (SET LOCAL), then what they were."""
     if session.get_bind().dialect.name != "postgresql":
         yield
         return
-    before = {name: session.execute(text(f"SHOW {name}")).scalar_one() for name in _PG_SETTINGS}
-    for name, value in _PG_SETTINGS.items():
-        session.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+    before = {name: session.execute(text(f"SHOW {name}")).scalar_one() for name in settings}
+    _set(session, settings)
     try:
         yield
     finally:
-        for name, value in before.items():
-            session.execute(
-                text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
-            )
+        _set(session, before)
 
 
-def _transaction_problem(tid: int, kind: str, units: int | None, total: int | None,
-                         n: int | None, creator: int | None, amount: int | None,
-                         piece_units: int | None) -> str:  # fmt: skip
+def _set(session: Session, settings: dict[str, str]) -> None:
+    for name, value in settings.items():
+        session.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+        )
+
+
+def _transaction_problem(
+    tid: int,
+    kind: str,
+    units: int | None,
+    total: int | None,
+    n: int | None,
+    creator: int | None,
+    amount: int | None,
+    piece_units: int | None,
+) -> str:
     if total is not None and total != 0:
         return f"transaction {tid} ({kind}): its legs sum to {total}, not 0"
     if n == 1:
@@ -196,38 +214,51 @@ def _chain_problems(session: Session) -> list[str]:
     ]
 
 
+def _ledger_problems(rows: list[tuple[Any, ...]], then: list[str], lines: list[str]) -> list[str]:
+    """`_LEDGER`'s rows as messages, with `then` (the statements' chain) after the months and
+    `lines` (the paid lines) before the pending earnings."""
+    by_tag: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_tag.setdefault(row[0], []).append(row[1:])
+    problems = [_transaction_problem(*row) for row in by_tag.get(_TRANSACTION, [])]
+    for creator_id, period, pending, cleared, stated, *_rest in by_tag.get(_MONTH, []):
+        if stated:
+            problems.append(
+                f"creator {creator_id}, {period}: the ledger differs from the statement by "
+                f"pending {pending}, cleared {cleared}"
+            )
+        else:
+            problems.append(
+                f"creator {creator_id}: legs in closed month {period} (pending {pending}, "
+                f"cleared {cleared}) but no statement"
+            )
+    problems += then + lines
+    for accrual, _label, left, *_rest in by_tag.get(_PENDING, []):
+        problems.append(f"accrual {accrual}: cleared or reversed {-left} more than it had pending")
+    for creator_id, _label, paid, earned, *_rest in by_tag.get(_PAYOUT, []):
+        problems.append(f"creator {creator_id}: paid out {paid}, more than the {earned} cleared")
+    return problems
+
+
+def _line_problems(session: Session) -> list[str]:
+    problems = []
+    for line, number, accruals, reversed_units, refunded in session.execute(_PAID_LINES):
+        if accruals != 1:
+            problems.append(f"order {number}, line {line}: {accruals} accruals, not 1")
+        if reversed_units != refunded:
+            problems.append(
+                f"order {number}, line {line}: {reversed_units} units reversed, {refunded} refunded"
+            )
+    return problems
+
+
 def verify(session: Session, *, settings: Config) -> list[str]:
     """What is wrong with the royalty ledger, one line each; [] when all is well."""
     last_closed = ledger.last_closed_period(session)
-    with _planned(session):
-        rows = session.execute(_LEDGER, {"last_closed": last_closed or ""}).all()
-    problems = []
-    chained = False
-    for tag, key, label, v1, v2, v3, v4, v5, v6 in rows:
-        if tag > _MONTH and not chained:
-            problems.extend(_chain_problems(session))
-            chained = True
-        if tag == _TRANSACTION:
-            problems.append(_transaction_problem(key, label, v1, v2, v3, v4, v5, v6))
-        elif tag == _MONTH and not v3:
-            problems.append(
-                f"creator {key}: legs in closed month {label} (pending {v1}, "
-                f"cleared {v2}) but no statement"
-            )
-        elif tag == _MONTH:
-            problems.append(
-                f"creator {key}, {label}: the ledger differs from the statement by "
-                f"pending {v1}, cleared {v2}"
-            )
-        elif tag == _LINE:
-            if v1 != 1:
-                problems.append(f"order {label}, line {key}: {v1} accruals, not 1")
-            if v2 != v3:
-                problems.append(f"order {label}, line {key}: {v2} units reversed, {v3} refunded")
-        elif tag == _PENDING:
-            problems.append(f"accrual {key}: cleared or reversed {-v1} more than it had pending")
-        else:
-            problems.append(f"creator {key}: paid out {v1}, more than the {v2} cleared")
-    if not chained:
-        problems.extend(_chain_problems(session))
-    return problems
+    with _planned(session, _PG_SETTINGS):
+        with _planned(session, _PG_LEDGER_SETTINGS):
+            rows = [
+                tuple(row) for row in session.execute(_LEDGER, {"last_closed": last_closed or ""})
+            ]
+        lines = _line_problems(session)
+    return _ledger_problems(rows, _chain_problems(session), lines)
