@@ -55,7 +55,7 @@ _LEDGER = text(
             sum(CASE WHEN amount_amount <> 0 THEN 1 ELSE 0 END) AS nonzero
         FROM accrual_pieces GROUP BY transaction_id
     ), tx AS MATERIALIZED (
-        SELECT t.id, t.kind, t.creator_id, t.period, t.related_id, t.order_line_id, t.units,
+        SELECT t.id, t.kind, t.creator_id, t.period, t.related_id, t.units,
             legs.total, legs.n, legs.pending, legs.cleared, legs.cleared_in,
             pieces.transaction_id AS pieced, pieces.amount, pieces.units AS piece_units,
             pieces.nonzero
