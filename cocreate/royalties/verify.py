@@ -102,7 +102,8 @@ _LEDGER = text(
 )
 
 # Every paid order line against its accruals, reversals and refunds: joined by hash on the
-# line (the planner's default), not in the ledger's transaction order.
+# line (the planner's default), not in the ledger's transaction order. A line has at most one
+# accrual (the unique index uq_ledger_transactions_accrual), so accruals are joined, not counted.
 _PAID_LINES = text(
     """
     SELECT l.id, o.number, coalesce(a.n, 0), coalesce(r.units, 0),
@@ -110,8 +111,7 @@ _PAID_LINES = text(
     FROM order_lines l
     JOIN orders o ON o.id = l.order_id
     LEFT JOIN (
-        SELECT order_line_id, count(*) AS n FROM ledger_transactions
-        WHERE kind = 'accrual' GROUP BY order_line_id
+        SELECT order_line_id, 1 AS n FROM ledger_transactions WHERE kind = 'accrual'
     ) a ON a.order_line_id = l.id
     LEFT JOIN (
         SELECT order_line_id, sum(units) AS units FROM ledger_transactions
