@@ -19,8 +19,8 @@ The ledger is read once: one statement (`_LEDGER`) sums every transaction's legs
 (`tx`: streamed in transaction order from covering indexes, joined once to the transactions)
 and derives every ledger check from those per-transaction sums, one tagged row per problem.
 A leg repeats its transaction's creator and period (`ledger.post` writes both), so the checks
-per creator and month group the transactions. Only the statements' chain is a query of its
-own (it reads the statements alone).
+per creator and month group the transactions. Two queries stand apart: the statements' chain
+(it reads the statements alone) and the paid order lines (`_PAID_LINES`, hashed on the line).
 """
 
 from __future__ import annotations
