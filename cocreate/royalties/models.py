@@ -109,6 +109,21 @@ class LedgerTransaction(Base):
             postgresql_where=text("kind = 'clearing'"),
         ),
         Index("ix_ledger_transactions_creator_period", "creator_id", "period"),
+        # Closing a month reads the kind of its transactions from this index alone.
+        Index("ix_ledger_transactions_period_id", "period", "id", postgresql_include=["kind"]),
+        # `verify` streams every transaction in id order from this index alone.
+        Index(
+            "ix_ledger_transactions_id_covering",
+            "id",
+            postgresql_include=[
+                "kind",
+                "creator_id",
+                "period",
+                "related_id",
+                "order_line_id",
+                "units",
+            ],
+        ),
         Index("ix_ledger_transactions_related_id", "related_id"),
         Index("ix_ledger_transactions_order_line_id", "order_line_id"),
     )
@@ -154,10 +169,17 @@ class LedgerEntry(Base):
         # Statements and `verify` aggregate by creator within a period.
         Index("ix_ledger_entries_period_creator", "period", "creator_id", "account"),
         Index("ix_ledger_entries_creator_account", "creator_id", "account"),
+        # `verify` sums each transaction's legs streamed in transaction order from this index
+        # alone (on PostgreSQL; it covers the legs' account and amount).
+        Index(
+            "ix_ledger_entries_transaction_id",
+            "transaction_id",
+            postgresql_include=["account", "amount_amount"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
     account: Mapped[Account] = mapped_column(enum_column(Account, "ledger_account"))
     creator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     period: Mapped[str] = mapped_column(String(PERIOD_LENGTH))
@@ -175,10 +197,16 @@ class AccrualPiece(Base):
         *money_checks("amount"),
         CheckConstraint("units > 0", name="units_positive"),
         CheckConstraint("(rate IS NULL) <> (per_unit_amount IS NULL)", name="rate_or_per_unit"),
+        # `verify` sums each transaction's pieces from this index alone (on PostgreSQL).
+        Index(
+            "ix_accrual_pieces_transaction_id",
+            "transaction_id",
+            postgresql_include=["amount_amount", "units"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
     #: 1-based index of the tier in its schedule.
     tier: Mapped[int]
     #: The design's unit count at this piece's first unit (1 for the very first sale).

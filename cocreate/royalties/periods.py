@@ -49,7 +49,9 @@ class CloseResult:
 
 # Each creator's movements in the month, by kind and account, on top of their previous
 # statement's closing balances. Rows of the previous statements and of the month's legs are
-# stacked (UNION ALL) and summed per creator: one pass over the month's legs.
+# stacked (UNION ALL) and summed per creator: one pass over the month's legs. A leg and its
+# transaction share their period, so only the month's transactions are joined (their kind read
+# from the index on (period, id), not from a scan of every transaction).
 _STATEMENTS = text(
     """
     INSERT INTO royalty_statements (
@@ -77,8 +79,9 @@ _STATEMENTS = text(
             CASE WHEN t.kind = 'adjustment' THEN e.amount_amount ELSE 0 END,
             CASE WHEN t.kind = 'payout' THEN e.amount_amount ELSE 0 END
         FROM ledger_entries e
-        JOIN ledger_transactions t ON t.id = e.transaction_id
-        WHERE e.period = :period AND e.account IN ('creator_pending', 'creator_cleared')
+        JOIN ledger_transactions t ON t.id = e.transaction_id AND t.period = e.period
+        WHERE e.period = :period AND t.period = :period
+            AND e.account IN ('creator_pending', 'creator_cleared')
     ) movements
     GROUP BY creator_id
     HAVING sum(legs) > 0 OR sum(op) <> 0 OR sum(oc) <> 0
