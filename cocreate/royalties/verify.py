@@ -12,6 +12,8 @@ ledger rows in Python), so they run over millions of legs:
   the first): so each creator's ledger equals their latest closing plus what came after;
 - every paid order line has exactly one accrual, and its reversals cover exactly the units
   refunded (all of them once the order is refunded, else those of confirmed refunds);
+- a reversal takes back, per tier piece, no more than the accrual's units, and exactly its
+  share of the amount rounded once (all of it when every unit is refunded);
 - no clearing (nor reversal of pending earnings) takes more than is pending on its accrual;
 - no creator was paid out more than ever came into their cleared earnings.
 
@@ -130,6 +132,25 @@ _PAID_LINES = text(
     """
 )
 
+#: Reversal pieces against the accrual piece each takes back: never more units or money than
+#: it had, and their running total is the accrual's share of the units taken back, rounded
+#: once: |Σ amount − A × Σ units / U| ≤ ½ minor unit, in integers |2UΣ − 2AΣu| ≤ U. So
+#: reversing every unit gives back exactly the accrual.
+_REVERSALS = text(
+    """
+    SELECT p.id, p.units, p.amount_amount, r.units, r.amount
+    FROM (
+        SELECT reverses_id, CAST(sum(units) AS BIGINT) AS units,
+            CAST(sum(amount_amount) AS BIGINT) AS amount
+        FROM accrual_pieces WHERE reverses_id IS NOT NULL GROUP BY reverses_id
+    ) r
+    JOIN accrual_pieces p ON p.id = r.reverses_id
+    WHERE r.units > p.units
+        OR abs(2 * p.units * r.amount - 2 * p.amount_amount * r.units) > p.units
+    ORDER BY p.id
+    """
+)
+
 _STATEMENT_CHAIN = text(
     """
     SELECT creator_id, period, opening_pending, opening_cleared, before_pending, before_cleared
@@ -240,6 +261,14 @@ def _ledger_problems(rows: list[tuple[Any, ...]], then: list[str], lines: list[s
     return problems
 
 
+def _reversal_problems(session: Session) -> list[str]:
+    return [
+        f"accrual piece {piece} ({units} units, {amount}): its reversals take back "
+        f"{taken_units} units and {taken}"
+        for piece, units, amount, taken_units, taken in session.execute(_REVERSALS)
+    ]
+
+
 def _line_problems(session: Session) -> list[str]:
     problems = []
     for line, number, accruals, reversed_units, refunded in session.execute(_PAID_LINES):
@@ -260,5 +289,5 @@ def verify(session: Session, *, settings: Config) -> list[str]:
             rows = [
                 tuple(row) for row in session.execute(_LEDGER, {"last_closed": last_closed or ""})
             ]
-        lines = _line_problems(session)
+        lines = _line_problems(session) + _reversal_problems(session)
     return _ledger_problems(rows, _chain_problems(session), lines)

@@ -243,3 +243,49 @@ def test_the_cli_closes_a_month_and_clears(shop: Shop, db_session: Session, app:
     assert runner.invoke(args=["royalties", "close-period", "2026-03"]).output == (
         "2026-03 was already closed; nothing changed.\n"
     )
+
+
+def test_reversals_that_do_not_give_back_their_accrual_are_named(
+    shop: Shop, db_session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reversal rule that loses 1.00 on the last unit: the pieces, legs and units all agree,
+    only the amounts taken back differ from the accrual's (3 tees: 6.25 accrued, 5.25 back)."""
+    from cocreate.royalties import accruals
+
+    exact = accruals._cumulative
+
+    def short(total: Money, units: int, done: int) -> Money:
+        value = exact(total, units, done)
+        return value - Money(100, total.currency) if done == units and total.amount > 100 else value
+
+    monkeypatch.setattr(accruals, "_cumulative", short)
+    order = shop.sell((shop.variant(shop.design()), 3))
+    (line,) = order.lines
+    shop.refund(order, {line.id: 1})
+    shop.refund(order)
+    (piece,) = _accrual(db_session).pieces
+    assert _problems(db_session, app) == [
+        f"accrual piece {piece.id} (3 units, 625): its reversals take back 3 units and 525"
+    ]
+
+
+def test_a_partial_reversal_off_by_a_cent_is_named(
+    shop: Shop, db_session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1 of 3 units reversed: 6.25 / 3 = 2.0833 → 2.08. Taking 2.10 is named; 2.08 is not."""
+    from cocreate.royalties import accruals
+
+    exact = accruals._cumulative
+
+    def greedy(total: Money, units: int, done: int) -> Money:
+        value = exact(total, units, done)
+        return value + Money(2, total.currency) if 0 < done < units else value
+
+    order = shop.sell((shop.variant(shop.design()), 3))
+    (line,) = order.lines
+    monkeypatch.setattr(accruals, "_cumulative", greedy)
+    shop.refund(order, {line.id: 1})
+    (piece,) = _accrual(db_session).pieces
+    assert _problems(db_session, app) == [
+        f"accrual piece {piece.id} (3 units, 625): its reversals take back 1 units and 210"
+    ]
