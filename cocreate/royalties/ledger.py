@@ -62,7 +62,9 @@ class Balance:
 
 
 #: "2026-10": a month of a year from 1970 to 9998 (9999-12 has no following month to end it).
-PERIOD = re.compile(r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])-(?:0[1-9]|1[0-2])")
+PERIOD = re.compile(
+    r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:0[1-9]|1[0-2])"
+)
 
 
 def is_period(text: str) -> bool:

@@ -151,3 +151,46 @@ def test_periods_are_utc_months_with_exact_bounds() -> None:
     )
     assert ledger.next_period("2026-09") == "2026-10"
     assert ledger.previous_period("2026-11") == "2026-10"
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("1970-01", True),
+        ("2026-10", True),
+        ("9998-12", True),
+        ("1969-12", False),
+        ("9999-01", False),
+        ("0000-01", False),
+        ("2026-00", False),
+        ("2026-13", False),
+        ("2026-1", False),
+        ("2026-010", False),
+        (" 2026-01", False),
+        ("２０２６-01", False),
+    ],
+)
+def test_is_period(text: str, valid: bool) -> None:
+    assert ledger.is_period(text) is valid
+
+
+def test_a_posting_opens_its_month_and_a_closed_one_is_skipped(
+    db_session: Session, creator: User
+) -> None:
+    db_session.add_all(
+        [
+            RoyaltyPeriod(period="2026-10", state=PeriodState.CLOSED, closed_at=AT),
+            RoyaltyPeriod(period="2026-11", state=PeriodState.CLOSED, closed_at=AT),
+        ]
+    )
+    db_session.flush()
+    accrue(db_session, creator, 10)
+    rows = db_session.execute(
+        select(RoyaltyPeriod.period, RoyaltyPeriod.state).order_by(RoyaltyPeriod.period)
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        ("2026-10", PeriodState.CLOSED),
+        ("2026-11", PeriodState.CLOSED),
+        ("2026-12", PeriodState.OPEN),
+    ]
+    assert db_session.scalars(select(LedgerEntry.period).distinct()).all() == ["2026-12"]
