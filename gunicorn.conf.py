@@ -11,6 +11,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+# Imported here, in the master at start-up, not inside `child_exit`: gunicorn calls that hook
+# from its SIGCHLD handler, and a second worker exiting while the first call was still importing
+# re-entered the half-initialised package (ImportError, a traceback in the log).
+from prometheus_client import multiprocess
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 #: Sync workers: each handles one request at a time; the database and Redis carry the state.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
@@ -66,6 +71,4 @@ def on_starting(server: Any) -> None:
 def child_exit(server: Any, worker: Any) -> None:
     """A worker ended (recycled, timed out, killed): drop its live gauges from the metrics."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)
