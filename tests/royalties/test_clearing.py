@@ -87,3 +87,27 @@ def test_a_custom_window_and_batches(
     shop.clock.advance(timedelta(days=14))
     assert _clear(shop, app) == 5
     assert len(_clearings(db_session)) == 5
+
+
+def test_a_one_cent_accrual_clears(shop: Shop, db_session: Session, app: Flask) -> None:
+    """A 0.12 item incl. 20 % VAT: net 0.10, 10 % of it is 0.01, which clears like any other."""
+    order = shop.sell((shop.variant(shop.design(), price=12), 1))
+    shop.ship(order)
+    shop.clock.advance(timedelta(days=30))
+    assert _clear(shop, app) == 1
+    (cleared,) = _clearings(db_session)
+    assert cleared[1] == [(Account.CREATOR_PENDING, -1), (Account.CREATOR_CLEARED, 1)]
+
+
+def test_a_zero_royalty_never_clears(shop: Shop, db_session: Session, app: Flask) -> None:
+    """Under a 0 % schedule the sale's accrual has pieces but no legs: nothing to clear."""
+    from decimal import Decimal
+
+    from cocreate.config import override
+
+    override(app, ROYALTY_TIERS={"1": Decimal("0")})
+    order = shop.sell((shop.variant(shop.design()), 2))
+    shop.ship(order)
+    shop.clock.advance(timedelta(days=31))
+    assert _clear(shop, app) == 0
+    assert _clearings(db_session) == []
