@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from cocreate.core import db
 from cocreate.production.models import ProductionRun, Variant
 
 #: The columns that name a variant (its unique key).
@@ -22,12 +21,6 @@ def sku(design_id: int, product: str, colour: str, size: str) -> str:
     return "-".join(part.upper() for part in parts)
 
 
-def _insert(session: Session) -> Any:
-    """INSERT … ON CONFLICT exists in both dialects, under the same API."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def restock(session: Session, run: ProductionRun, *, at: datetime) -> None:
     """Add each line's quantity to its variant's stock, creating the variants a first run
     needs; the variants take the run's retail prices.
@@ -39,7 +32,7 @@ def restock(session: Session, run: ProductionRun, *, at: datetime) -> None:
     caller's job: `lifecycle.mark_in_stock` does it under the run's row lock, after the
     state check, so a double click restocks once.
     """
-    insert = _insert(session)
+    insert = db.upsert_insert(session)
     table = Variant.__table__
     for line in run.lines:
         price = run.price_of(line.product)

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from cocreate.core import db
 from cocreate.core.money import Money
 from cocreate.royalties.models import (
     ENTRY,
@@ -114,17 +114,22 @@ def open_period(session: Session, at: datetime) -> str:
     return period
 
 
+def ensure_period_row(session: Session, period: str) -> None:
+    """Make the period's row (open) unless it exists; two transactions at once both succeed."""
+    session.execute(
+        db.upsert_insert(session)(RoyaltyPeriod)
+        .values(period=period, state=PeriodState.OPEN)
+        .on_conflict_do_nothing()
+    )
+
+
 def _hold(session: Session, period: str) -> bool:
     """Make the period's row if absent and hold it shared until the transaction ends; True if
     the period is closed. Closing a month locks its row for update, so a close waits for the
     transactions posting into the month to commit (its statements then include them), and a
     transaction posting while a close runs waits for it and moves on to the next month: no
     leg can land in a month after its statements were written."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(RoyaltyPeriod).values(period=period, state=PeriodState.OPEN).on_conflict_do_nothing()
-    )
+    ensure_period_row(session, period)
     state = session.scalar(
         select(RoyaltyPeriod.state)
         .where(RoyaltyPeriod.period == period)

@@ -20,16 +20,14 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from cocreate.accounts.models import User
 from cocreate.config import Config
-from cocreate.core import jobs, outbox, spreadsheet
+from cocreate.core import db, jobs, outbox, spreadsheet
 from cocreate.core.i18n import format_money
 from cocreate.core.lifecycle import NotAllowed, TransitionTable, transition
 from cocreate.core.money import Money
@@ -129,18 +127,12 @@ def set_threshold(
     return account
 
 
-def _insert(session: Session) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING has the same API in both dialects."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def lock_account(
     session: Session, user_id: int, *, settings: Config, now: datetime
 ) -> PayoutAccount:
     """The creator's PayoutAccount, made if missing (insert-or-ignore, so two batches at once
     do not both fail on its key), locked for the rest of the transaction."""
-    statement = _insert(session)(PayoutAccount).values(
+    statement = db.upsert_insert(session)(PayoutAccount).values(
         user_id=user_id,
         threshold_amount=settings.ROYALTY_PAYOUT_MINIMUM,
         threshold_currency=settings.CURRENCY,

@@ -17,7 +17,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocreate.core.db import UTCDateTime
@@ -139,11 +138,7 @@ def _open_months_before(session: Session, period: str) -> list[str]:
 
 def _lock(session: Session, period: str) -> RoyaltyPeriod:
     """The period's row, made if absent and locked: a second closer waits here."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(RoyaltyPeriod).values(period=period, state=PeriodState.OPEN).on_conflict_do_nothing()
-    )
+    ledger.ensure_period_row(session, period)
     return session.scalars(
         select(RoyaltyPeriod)
         .where(RoyaltyPeriod.period == period)

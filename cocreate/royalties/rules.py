@@ -20,10 +20,10 @@ from itertools import pairwise
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocreate.config import Config
+from cocreate.core import db
 from cocreate.core.money import Money, allocate, apply_rate
 from cocreate.royalties.models import (
     AccrualPiece,
@@ -146,10 +146,10 @@ def price_pieces(rules: Rules, first_unit: int, units: int, net: Money) -> list[
 def claim_units(session: Session, design_id: int, units: int) -> int:
     """Count `units` more sold of the design and return the first of them (1 for the first
     sale ever). SQL arithmetic on one row: two sales at once each get their own numbers."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(DesignUnits).values(design_id=design_id, units=0).on_conflict_do_nothing()
+        db.upsert_insert(session)(DesignUnits)
+        .values(design_id=design_id, units=0)
+        .on_conflict_do_nothing()
     )
     total = session.execute(
         update(DesignUnits)

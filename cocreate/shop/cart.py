@@ -26,7 +26,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocreate.config import settings
@@ -59,16 +58,10 @@ def find_cart(session: Session, owner: Owner) -> Cart | None:
     return session.scalars(select(Cart).where(owner.matches())).one_or_none()
 
 
-def _insert(session: Session) -> Any:
-    """INSERT … ON CONFLICT exists in both dialects, under the same API."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def _cart_id(session: Session, owner: Owner, *, now: datetime) -> int:
     """The owner's cart, made if missing. A member's is inserted with ON CONFLICT DO NOTHING:
     two first adds at once (two tabs) must not both fail on the one-cart-per-member rule."""
-    statement = _insert(session)(Cart).values(
+    statement = db.upsert_insert(session)(Cart).values(
         user_id=owner.user_id, token=owner.token, created_at=now, updated_at=now
     )
     session.execute(statement.on_conflict_do_nothing())
@@ -84,7 +77,7 @@ def _add_to_line(
     """Add `quantity` to the line (made if missing), capped at `cap`, in one statement so two
     adds at once both count; returns the line's quantity."""
     table = CartLine.__table__
-    statement = _insert(session)(table).values(
+    statement = db.upsert_insert(session)(table).values(
         cart_id=cart_id, variant_id=variant_id, quantity=min(quantity, cap), added_at=now
     )
     summed = table.c.quantity + quantity
