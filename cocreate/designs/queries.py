@@ -176,7 +176,9 @@ class _Listing:
 
 
 @functools.cache
-def _listing(view: GalleryView, tagged: bool, words: int, dialect: str) -> _Listing:
+def _listing(
+    view: GalleryView, tagged: bool, words: int, dialect: str, open_scores: bool
+) -> _Listing:
     """The statements of one kind of gallery page, built once per process: what varies from
     one request to the next (the instant, the tag, the words, the page) is bound at execution.
     Building a statement, its loader options and its cache key cost as much Python time as
@@ -190,6 +192,8 @@ def _listing(view: GalleryView, tagged: bool, words: int, dialect: str) -> _List
     * newest, a search: ix_designs_published_at_id_state (newest first, the state read from
       the index itself);
     * top: ix_designs_rank backwards (the stored Bayesian average, kept by the voting module).
+      Without `open_scores` (herding, DESIGN.md) it leaves out designs still in voting: their
+      order would tell a voter how the others scored them before they vote.
 
     Ties are broken by id, the last column of each index: of two designs published at the same
     instant the one created last comes first; of two equal ranks the one with more votes, then
@@ -217,7 +221,8 @@ def _listing(view: GalleryView, tagged: bool, words: int, dialect: str) -> _List
     elif view is GalleryView.NEWEST:
         where, order = public, newest
     elif view is GalleryView.TOP:
-        where = [checked(Design.state).in_(PUBLIC_STATES)]
+        ranked = PUBLIC_STATES if open_scores else PUBLIC_STATES - {DesignState.VOTING}
+        where = [checked(Design.state).in_(ranked)]
         order = (Design.rank_score.desc(), Design.vote_count.desc(), Design.id.desc())
     else:
         where, order = [Design.state == DesignState.ON_SALE], newest
@@ -248,10 +253,13 @@ def _prepared(
     per_page: int,
     now: datetime,
     dialect: str,
+    open_scores: bool,
 ) -> tuple[_Listing, dict[str, Any]]:
     words = search_terms(search)
     # A search looks through every public design, newest first, whatever the tab.
-    listing = _listing(GalleryView.NEWEST if words else view, bool(tag), len(words), dialect)
+    listing = _listing(
+        GalleryView.NEWEST if words else view, bool(tag), len(words), dialect, open_scores
+    )
     values: dict[str, Any] = {
         "gallery_now": now,
         "gallery_limit": per_page + 1,
@@ -272,12 +280,13 @@ def page_ids(
     per_page: int = PAGE_SIZE,
     now: datetime,
     dialect: str,
+    open_scores: bool = False,
 ) -> Select[int]:
     """The listing query of a gallery page with its values, for EXPLAIN (`gallery` runs the
     same statement with the values bound at execution). `dialect`: "sqlite", "postgresql"."""
     listing, values = _prepared(
         view, search=search, tag=tag, page=max(page, 1), per_page=per_page, now=now,
-        dialect=dialect,
+        dialect=dialect, open_scores=open_scores,
     )  # fmt: skip
     return listing.ids.params(values)
 
@@ -291,8 +300,11 @@ def gallery(
     page: int = 1,
     per_page: int = PAGE_SIZE,
     now: datetime,
+    open_scores: bool = False,
 ) -> Page:
     """One page of `view`; "open" means voting and not yet ended at `now` (the caller's clock).
+    `open_scores`: whether anyone may see how designs still in voting score (the opposite of
+    VOTING_HIDE_SCORE_UNTIL_VOTED); without it "top" ranks only designs whose voting is over.
 
     A search ignores the view: it looks through every public design, newest first, since
     someone searching for a design cannot know which tab it is in.
@@ -300,7 +312,7 @@ def gallery(
     page = max(page, 1)
     listing, values = _prepared(
         view, search=search, tag=tag, page=page, per_page=per_page, now=now,
-        dialect=session.get_bind().dialect.name,
+        dialect=session.get_bind().dialect.name, open_scores=open_scores,
     )  # fmt: skip
     rows = session.scalars(listing.designs, values).unique().all()
     return Page(items=list(rows[:per_page]), page=page, has_next=len(rows) > per_page)

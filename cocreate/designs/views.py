@@ -94,8 +94,9 @@ def _gallery_page(tag: str | None) -> ResponseReturnValue:
     page_number = min(request.args.get("page", 1, type=int) or 1, queries.MAX_PAGE)
     session = db.session()
     page = queries.gallery(
-        session, view, search=search, tag=tag, page=page_number, now=clock().now()
-    )
+        session, view, search=search, tag=tag, page=page_number, now=clock().now(),
+        open_scores=not scores_hidden(),
+    )  # fmt: skip
     tag_row = queries.tag_by_slug(session, tag) if tag else None
     tags = _popular_tags().get(
         session, now=clock().now(), ttl=settings().GALLERY_TAGS_CACHE_SECONDS
@@ -137,6 +138,13 @@ def time_left_label(left: timedelta) -> str:
         hours = left // timedelta(hours=1)
         return ngettext("%(num)d hour left", "%(num)d hours left", hours)
     return _("less than an hour left")
+
+
+@bp.app_template_global()
+def scores_hidden() -> bool:
+    """Herding (DESIGN.md): cards and "Top ranked" tell nothing of how designs still in voting
+    score, neither their vote count nor their order."""
+    return settings().VOTING_HIDE_SCORE_UNTIL_VOTED
 
 
 @bp.app_template_global()

@@ -111,7 +111,7 @@ def test_upload_form_lists_products_and_their_minimums(
     assert (
         '<input checked data-min-long-side="2400" data-msg-too-small="This image is '
         "9999991×9999992 px; T-shirt prints need at least 2400 px on the long side. Export it "
-        "again at a larger size (enlarging a small image afterwards makes a blurry print).\" "
+        'again at a larger size (enlarging a small image afterwards makes a blurry print)." '
         'id="products-0" name="products" required type="checkbox" value="tee"> T-shirt' in page
     )
     assert (

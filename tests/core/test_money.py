@@ -578,9 +578,7 @@ def test_money_columns_are_declared_as_two_columns_with_checks(priced_thing: Any
     assert str(table.c.price_currency.type) == "CHAR(3)"
     assert table.c.price_amount.nullable is False
     assert table.c.price_currency.nullable is False
-    checks = {
-        c.name: str(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint)
-    }
+    checks = {c.name: str(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint)}
     assert checks == {
         "ck_test_money_priced_things_price_currency": (
             "length(price_currency) = 3 AND trim(price_currency, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') = ''"
@@ -593,9 +591,7 @@ def test_money_columns_are_declared_as_two_columns_with_checks(priced_thing: Any
     }
 
 
-def test_money_round_trips_through_the_database(
-    money_session: Session, priced_thing: Any
-) -> None:
+def test_money_round_trips_through_the_database(money_session: Session, priced_thing: Any) -> None:
     PricedThing = priced_thing
     money_session.add(PricedThing(id=1, price=Money(2500, "EUR"), balance=Money(-300, "JPY")))
     money_session.flush()
@@ -642,4 +638,3 @@ def test_the_checks_refuse_bad_rows(
     # ...and the same row with one bad value does not.
     with pytest.raises(IntegrityError), money_session.begin_nested():
         money_session.execute(table.insert().values({**good, "id": 3, column: value}))
-

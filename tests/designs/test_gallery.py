@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
@@ -61,9 +62,47 @@ def test_top_ranked_uses_bayesian_average(db_session: Session) -> None:
     VotingDesignFactory(title="Disliked", vote_count=50, score_sum=75)
     # The ranks are stored by the voting module; its periodic refresh computes them here.
     refresh_ranking(db_session, prior_weight=20, now=now_utc())
-    page = queries.gallery(db_session, queries.GalleryView.TOP, now=now_utc())
+    page = queries.gallery(db_session, queries.GalleryView.TOP, now=now_utc(), open_scores=True)
     top = [d.title for d in page.items]
     assert top == ["Crowd favourite", "Three fives", "Disliked"]
+
+
+def test_top_ranked_leaves_out_designs_in_voting_while_scores_are_hidden(
+    db_session: Session,
+) -> None:
+    # Herding: the order of open designs would tell a voter how the others scored them.
+    VotingDesignFactory(title="Open favourite", vote_count=400, score_sum=1840)
+    DesignFactory(title="Closed", state=DesignState.CLOSED, vote_count=40, score_sum=160)
+    DesignFactory(title="Selling", state=DesignState.ON_SALE, vote_count=10, score_sum=30)
+    DesignFactory(title="Draft", vote_count=0, score_sum=0)
+    refresh_ranking(db_session, prior_weight=20, now=now_utc())
+    page = queries.gallery(db_session, queries.GalleryView.TOP, now=now_utc())
+    assert [d.title for d in page.items] == ["Closed", "Selling"]
+
+
+def test_cards_hide_vote_counts_of_open_designs_while_scores_are_hidden(
+    client: FlaskClient, db_session: Session
+) -> None:
+    VotingDesignFactory(title="Open", vote_count=37, score_sum=150)
+    db_session.flush()
+    text = client.get("/gallery").get_data(as_text=True)
+    assert "Open" in text
+    assert "37 votes" not in text
+    top = client.get("/gallery?view=top").get_data(as_text=True)
+    assert "Designs still open to votes join the ranking when their voting ends." in top
+    assert "Open</h2>" not in top
+
+
+@pytest.mark.parametrize("app_overrides", [{"VOTING_HIDE_SCORE_UNTIL_VOTED": False}])
+def test_cards_show_vote_counts_when_scores_are_open(
+    client: FlaskClient, db_session: Session, app_overrides: object
+) -> None:
+    VotingDesignFactory(title="Open", vote_count=37, score_sum=150)
+    db_session.flush()
+    assert "37 votes" in client.get("/gallery").get_data(as_text=True)
+    top = client.get("/gallery?view=top").get_data(as_text=True)
+    assert "Open</h2>" in top
+    assert "join the ranking" not in top
 
 
 def test_search_by_title_tag_and_designer(db_session: Session) -> None:
