@@ -1,7 +1,7 @@
 """The staff audit log: every staff action, who, when, what and why, newest first.
 
 It has no table of its own. Each domain already keeps its audit rows (a design's and a run's
-transitions, a run's creation, a comment's hiding, a report's resolution, a vote's moderation);
+transitions, a run's creation, a comment's moderation, a report's resolution, a vote's moderation);
 each *source* below is one SELECT over such rows with the same labelled columns, and the log is
 their UNION ALL (audit_page.py): one query per page, whatever the number of sources, on
 SQLite and PostgreSQL.
@@ -43,7 +43,6 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    not_,
     null,
     or_,
     select,
@@ -66,7 +65,12 @@ from cocreate.royalties.models import (
 )
 from cocreate.royalties.models import Kind as LedgerKind
 from cocreate.shop.models import Order, OrderState, OrderTransition, Refund
-from cocreate.voting.comment_models import Comment, CommentReport
+from cocreate.voting.comment_models import (
+    Comment,
+    CommentAction,
+    CommentModeration,
+    CommentReport,
+)
 from cocreate.voting.flag_models import ModerationAction, VoteModeration
 from cocreate.voting.flag_text import signal_label
 from cocreate.voting.models import Vote, VoteSignal
@@ -145,33 +149,44 @@ def _comment_anchor() -> ColumnElement[str]:
     return literal("comment-", String()) + cast(Comment.id, String())
 
 
-def comment_hides() -> Select[Any]:
-    """Comments hidden now. A restore clears who hid it (the comment keeps no history), so a
-    hide undone since is not listed, and restores themselves are not either."""
+def comment_moderations() -> Select[Any]:
+    """Comments hidden (with the reason) and shown again, from their moderation history: the
+    comment's own columns keep only how it stands now."""
+    M = CommentModeration
+    kind = case((M.action == CommentAction.HIDE, "comment_hidden"), else_="comment_restored")
     return (
         select(
             *columns(
-                at=Comment.hidden_at,
-                actor_id=Comment.hidden_by_id,
-                kind="comment_hidden",
+                at=M.at,
+                actor_id=M.actor_id,
+                kind=kind,
                 subject=Design.title,
                 target="design",
                 target_id=Design.id,
                 anchor=_comment_anchor(),
-                reason=Comment.hidden_reason,
-                row_id=Comment.id,
+                reason=M.reason,
+                row_id=M.id,
             )
         )
+        .join(Comment, Comment.id == M.comment_id)
         .join(Design, Design.id == Comment.design_id)
-        .where(Comment.hidden.is_(True), Comment.hidden_by_id.is_not(None))
     )
 
 
 def report_dismissals() -> Select[Any]:
     """Reports staff dismissed, one entry per comment and decision (its `reason` is how many
     reports). Hiding a comment resolves its reports at the same instant: those are the hide,
-    listed above, not a dismissal."""
-    R = CommentReport
+    listed above, not a dismissal, even once the comment is shown again."""
+    R, M = CommentReport, CommentModeration
+    resolved_by_hiding = (
+        select(M.id)
+        .where(
+            M.comment_id == R.comment_id,
+            M.action == CommentAction.HIDE,
+            M.at == R.resolved_at,
+        )
+        .exists()
+    )
     return (
         select(
             *columns(
@@ -190,7 +205,7 @@ def report_dismissals() -> Select[Any]:
         .join(Design, Design.id == Comment.design_id)
         .where(
             R.resolved_by_id.is_not(None),
-            not_(and_(Comment.hidden.is_(True), Comment.hidden_at == R.resolved_at)),
+            ~resolved_by_hiding,
         )
         .group_by(R.resolved_at, R.resolved_by_id, Comment.id, Design.id, Design.title)
     )
@@ -395,7 +410,7 @@ def royalty_adjustments() -> Select[Any]:
 
 SOURCES: list[Callable[[], Select[Any]]] = [
     design_decisions,
-    comment_hides,
+    comment_moderations,
     report_dismissals,
     vote_moderations,
     runs_planned,
@@ -459,6 +474,7 @@ KINDS: dict[str, Kind] = {
     "design_rejected": Kind(_l("Rejected at screening")),
     "design_removed": Kind(_l("Design removed")),
     "comment_hidden": Kind(_l("Comment hidden")),
+    "comment_restored": Kind(_l("Comment shown again")),
     "reports_dismissed": Kind(_l("Comment reports dismissed"), _reports),
     "vote_discounted": Kind(_l("Vote discounted"), _category),
     "vote_restored": Kind(_l("Vote restored")),

@@ -62,6 +62,29 @@ class Comment(Base):
         return self.parent_id is not None
 
 
+class CommentAction(StrEnum):
+    #: Staff hid the comment (with a reason).
+    HIDE = "hide"
+    #: Staff showed a hidden comment again.
+    RESTORE = "restore"
+
+
+class CommentModeration(Base):
+    """One staff decision on a comment, kept for the audit log: hiding it (with the reason) or
+    showing it again. The comment's own columns say only how it stands now: a restore clears
+    them, and the history would be lost with them."""
+
+    __tablename__ = "comment_moderations"
+    __table_args__ = (Index("ix_comment_moderations_comment_id_at", "comment_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    action: Mapped[CommentAction] = mapped_column(enum_column(CommentAction, "comment_action"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+
+
 class ReportReason(StrEnum):
     #: Advertising, links farms, repeated messages.
     SPAM = "spam"

@@ -250,7 +250,7 @@ def hide(comment_id: int) -> ResponseReturnValue:
 @staff_required
 def restore(comment_id: int) -> ResponseReturnValue:
     comment, _design_row = _comment(comment_id)
-    if not comments.restore(db.session(), comment):
+    if not comments.restore(db.session(), comment, current_user, now=clock().now()):
         return _done(comment, _("This comment was not hidden."), "info")
     return _done(comment, _("The comment is shown again."))
 

@@ -27,6 +27,8 @@ from cocreate.voting.comment_models import (
     MAX_BODY,
     MAX_REASON,
     Comment,
+    CommentAction,
+    CommentModeration,
     CommentReport,
     ReportReason,
 )
@@ -241,13 +243,14 @@ def hide(session: Session, comment: Comment, staff: User, reason: str, *, now: d
     session.expire(comment)  # the UPDATE went around the ORM: read the row again when used
     if not changed.rowcount:  # type: ignore[attr-defined]
         return False
+    _record(session, comment.id, CommentAction.HIDE, staff, reason, now)
     _change_count(session, design_id, -1)
     return True
 
 
-def restore(session: Session, comment: Comment) -> bool:
+def restore(session: Session, comment: Comment, staff: User, *, now: datetime) -> bool:
     """Show a hidden comment again. False if it was not hidden (nothing changes)."""
-    design_id = comment.design_id
+    design_id, comment_id = comment.design_id, comment.id
     changed = session.execute(
         update(Comment)
         .where(Comment.id == comment.id, Comment.hidden)
@@ -257,8 +260,25 @@ def restore(session: Session, comment: Comment) -> bool:
     session.expire(comment)
     if not changed.rowcount:  # type: ignore[attr-defined]
         return False
+    _record(session, comment_id, CommentAction.RESTORE, staff, "", now)
     _change_count(session, design_id, +1)
     return True
+
+
+def _record(
+    session: Session,
+    comment_id: int,
+    action: CommentAction,
+    staff: User,
+    reason: str,
+    now: datetime,
+) -> None:
+    session.add(
+        CommentModeration(
+            comment_id=comment_id, action=action, actor_id=staff.id, reason=reason, at=now
+        )
+    )
+    session.flush()
 
 
 def dismiss_reports(session: Session, comment: Comment, staff: User, *, now: datetime) -> int:

@@ -261,3 +261,33 @@ def test_the_page_runs_a_constant_number_of_queries(
     with count_queries(engine) as many:
         assert client.get("/staff/audit").status_code == 200
     assert len(many) == len(few)
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_a_restored_comment_keeps_its_hide_and_shows_its_restore(
+    db_session: Session, clock: TestClock, people: dict[str, Any]
+) -> None:
+    stan, ada, member = people["stan"], people["ada"], people["member"]
+    talked = VotingDesignFactory(title="Talked About", comment_count=1)
+    comment = CommentFactory(design=talked, body="Blunt words")
+    db_session.add(
+        CommentReport(comment_id=comment.id, reporter_id=member.id, reason=ReportReason.SPAM)
+    )
+    db_session.flush()
+    _minute(clock)
+    comments.hide(db_session, comment, stan, "Insults", now=clock.now())  # resolves the report
+    _minute(clock)
+    comments.restore(db_session, comment, ada, now=clock.now())
+    _minute(clock)
+    comments.hide(db_session, comment, ada, "Insults, on a second reading", now=clock.now())
+    log = audit_page.audit_log(db_session, audit_page.AuditFilters())
+    # Newest first; the report the first hide resolved is that hide, not a dismissal.
+    assert [(e.at.minute, e.actor_name, e.label, e.reason_text) for e in log.entries] == [
+        (3, "Ada Admin", "Comment hidden", "Insults, on a second reading"),
+        (2, "Ada Admin", "Comment shown again", ""),
+        (1, "Stan Staff", "Comment hidden", "Insults"),
+    ]
+    restored = audit_page.audit_log(db_session, audit_page.AuditFilters(kind="comment_restored"))
+    assert [(e.actor_name, e.label) for e in restored.entries] == [
+        ("Ada Admin", "Comment shown again")
+    ]

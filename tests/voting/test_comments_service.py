@@ -14,7 +14,13 @@ from cocreate.accounts.models import User
 from cocreate.core.clock import TestClock
 from cocreate.designs.models import Design, DesignState
 from cocreate.voting import comments
-from cocreate.voting.comment_models import Comment, CommentReport, ReportReason
+from cocreate.voting.comment_models import (
+    Comment,
+    CommentAction,
+    CommentModeration,
+    CommentReport,
+    ReportReason,
+)
 from cocreate.voting.comments import CommentRefused
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.conftest import TEST_START
@@ -395,9 +401,9 @@ def test_hide_and_restore_keep_the_count_exact(db_session: Session, clock: TestC
     assert comments.hide(db_session, top[0], staff, "Again.", now=clock.now()) is False
     assert _count(db_session, design) == 3
 
-    assert comments.restore(db_session, top[0]) is True
+    assert comments.restore(db_session, top[0], staff, now=clock.now()) is True
     assert _count(db_session, design) == 4
-    assert comments.restore(db_session, top[0]) is False
+    assert comments.restore(db_session, top[0], staff, now=clock.now()) is False
     assert _count(db_session, design) == 4
     assert _visible_rows(db_session, design) == 4
 
@@ -414,7 +420,9 @@ def test_hiding_records_who_when_and_why(db_session: Session, clock: TestClock) 
         later,
         "Personal attack.",
     )
-    comments.restore(db_session, stored)
+    other = StaffFactory()
+    restored_at = clock.advance(timedelta(minutes=5))
+    comments.restore(db_session, stored, other, now=restored_at)
     stored = db_session.get_one(Comment, comment.id)
     assert (stored.hidden, stored.hidden_by_id, stored.hidden_at, stored.hidden_reason) == (
         False,
@@ -422,6 +430,25 @@ def test_hiding_records_who_when_and_why(db_session: Session, clock: TestClock) 
         None,
         "",
     )
+    # The comment says how it stands now; the history keeps both decisions.
+    history = db_session.scalars(
+        select(CommentModeration).where(CommentModeration.comment_id == comment.id)
+        .order_by(CommentModeration.id)
+    ).all()  # fmt: skip
+    assert [(m.action, m.actor_id, m.at, m.reason) for m in history] == [
+        (CommentAction.HIDE, staff.id, later, "Personal attack."),
+        (CommentAction.RESTORE, other.id, restored_at, ""),
+    ]
+
+
+def test_a_refused_hide_or_restore_records_nothing(db_session: Session, clock: TestClock) -> None:
+    comment = _post(db_session, VotingDesignFactory(), UserFactory(), clock=clock)
+    staff = StaffFactory()
+    assert comments.restore(db_session, comment, staff, now=clock.now()) is False
+    comments.hide(db_session, comment, staff, "Spam.", now=clock.now())
+    assert comments.hide(db_session, comment, staff, "Spam again.", now=clock.now()) is False
+    actions = db_session.scalars(select(CommentModeration.action)).all()
+    assert actions == [CommentAction.HIDE]
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "r" * 501])
