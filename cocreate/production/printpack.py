@@ -9,18 +9,15 @@ and WebP are compressed already); the PDF and the CSV are deflated.
 from __future__ import annotations
 
 import io
-import unicodedata
 import zipfile
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import IO
 
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from cocreate.catalogue import products as catalogue
-from cocreate.core import spreadsheet
+from cocreate.core import pdf, spreadsheet
 from cocreate.core.i18n import format_day, format_money, format_number
 from cocreate.core.storage import Storage
 from cocreate.designs.models import Design
@@ -32,7 +29,6 @@ from cocreate.production.stock import sku
 CSV_HEADER = ("sku", "product", "colour", "size", "quantity")
 #: The PDF's built-in fonts cover Windows-1252 (Western European, with “ ” ’ – €): enough for
 #: the sheet's own words in English and French, without shipping a font file.
-PDF_ENCODING = "windows-1252"
 
 
 def file_name(run: ProductionRun) -> str:
@@ -71,71 +67,15 @@ def variants_csv(run: ProductionRun) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def pdf_text(text: str) -> str:
-    """`text` as the PDF's built-in fonts can draw it: a character outside Windows-1252 becomes
-    its base letter ("Ō" → "O", a narrow no-break space → a space) or, failing that, "?"."""
-    out = []
-    for char in text:
-        try:
-            char.encode(PDF_ENCODING)
-            out.append(char)
-            continue
-        except UnicodeEncodeError:
-            pass
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        try:
-            base.encode(PDF_ENCODING)
-            out.append(base or "?")
-        except UnicodeEncodeError:
-            out.append("?")
-    return "".join(out)
-
-
 def spec_title(run: ProductionRun, design: Design) -> str:
     return _("Print spec: “%(title)s”, run %(run)d", title=design.title, run=run.id)
-
-
-class _Sheet:
-    def __init__(self, compress: bool) -> None:
-        self.pdf = FPDF(format="A4")
-        self.pdf.core_fonts_encoding = PDF_ENCODING
-        self.pdf.set_compression(compress)
-        self.pdf.set_auto_page_break(auto=True, margin=15)
-        self.pdf.add_page()
-
-    def heading(self, text: str, size: int = 16) -> None:
-        self.pdf.set_font("Helvetica", "B", size)
-        self.pdf.multi_cell(0, size * 0.5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(2)
-
-    def fact(self, label: str, value: str) -> None:
-        self.pdf.set_font("Helvetica", "B", 10)
-        self.pdf.cell(45, 6, pdf_text(label))
-        self.pdf.set_font("Helvetica", "", 10)
-        self.pdf.multi_cell(0, 6, pdf_text(value), new_x="LMARGIN", new_y="NEXT")
-
-    def table(self, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-        self.pdf.set_font("Helvetica", "", 10)
-        with self.pdf.table(col_widths=(50, 30, 20, 20), text_align="LEFT") as table:
-            for values in [header, *rows]:
-                row = table.row()
-                for value in values:
-                    row.cell(pdf_text(value))
-        self.pdf.ln(4)
-
-    def output(self) -> bytes:
-        return bytes(self.pdf.output())
 
 
 def spec_sheet(run: ProductionRun, *, compress: bool = True) -> bytes:
     """The spec sheet as PDF bytes, in the reader's language (`compress=False` for tests that
     read its text)."""
     design = run.design
-    sheet = _Sheet(compress)
-    sheet.pdf.set_title(pdf_text(spec_title(run, design)))
-    sheet.pdf.set_creator("cocreate")
+    sheet = pdf.Document(spec_title(run, design), compress=compress, orientation="portrait")
     sheet.heading(spec_title(run, design))
     sheet.fact(_("Design"), f"{design.title} (D{design.id:05d})")
     sheet.fact(_("Designer"), design.designer.display_name)
@@ -154,7 +94,7 @@ def spec_sheet(run: ProductionRun, *, compress: bool = True) -> bytes:
     sheet.fact(_("Total units"), format_number(run.total_quantity))
     if run.note:
         sheet.fact(_("Note"), run.note)
-    sheet.pdf.ln(4)
+    sheet.space(4)
     for product in _products(run):
         _product_section(sheet, run, product)
     return sheet.output()
@@ -168,7 +108,7 @@ def _products(run: ProductionRun) -> list[str]:
     return seen
 
 
-def _product_section(sheet: _Sheet, run: ProductionRun, product: str) -> None:
+def _product_section(sheet: pdf.Document, run: ProductionRun, product: str) -> None:
     lines: list[RunLine] = [line for line in run.lines if line.product == product]
     total = sum(line.quantity for line in lines)
     sheet.heading(
@@ -197,7 +137,7 @@ def _product_section(sheet: _Sheet, run: ProductionRun, product: str) -> None:
             colours.append(name)
     if colours:
         sheet.fact(_("Garment colours"), ", ".join(colours))
-    sheet.pdf.ln(2)
+    sheet.space(2)
     rows = [
         (
             sku(run.design_id, line.product, line.colour, line.size),
@@ -207,7 +147,7 @@ def _product_section(sheet: _Sheet, run: ProductionRun, product: str) -> None:
         )
         for line in lines
     ]
-    sheet.table((_("SKU"), _("Colour"), _("Size"), _("Quantity")), rows)
+    sheet.table((_("SKU"), _("Colour"), _("Size"), _("Quantity")), rows, (50, 30, 20, 20))
 
 
 def write_print_pack(

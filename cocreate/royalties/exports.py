@@ -2,24 +2,21 @@
 
 The CSV is for spreadsheets in any language: ISO dates, plain decimal amounts ("12.34", a dot,
 no currency sign), UTF-8. The PDF is for people: amounts and dates in the reader's language,
-drawn with the PDF's built-in fonts (characters they lack are replaced, see printpack.pdf_text).
+drawn with the PDF's built-in fonts (characters they lack are replaced, see core.pdf.text).
 Both list the same rows as the page: `summary()` is the one list of totals all three show.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from decimal import Decimal
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from fpdf import FPDF
 
-from cocreate.core import spreadsheet
+from cocreate.core import pdf, spreadsheet
 from cocreate.core.i18n import format_money, format_number, format_percent
 from cocreate.core.money import Money
-from cocreate.production.printpack import PDF_ENCODING, pdf_text
 from cocreate.royalties.chart import month_long
 from cocreate.royalties.models import Kind
 from cocreate.royalties.statements import EarningLine, Movement, StatementReport
@@ -201,39 +198,6 @@ def statement_csv(report: StatementReport) -> bytes:
 # -- PDF -----------------------------------------------------------------------------------------
 
 
-class _Document:
-    def __init__(self, compress: bool) -> None:
-        self.pdf = FPDF(orientation="landscape", format="A4")
-        self.pdf.core_fonts_encoding = PDF_ENCODING
-        self.pdf.set_compression(compress)
-        self.pdf.set_auto_page_break(auto=True, margin=15)
-        self.pdf.add_page()
-
-    def heading(self, text: str, size: int = 16) -> None:
-        self.pdf.set_font("Helvetica", "B", size)
-        self.pdf.multi_cell(0, size * 0.5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(2)
-
-    def paragraph(self, text: str) -> None:
-        self.pdf.set_font("Helvetica", "", 10)
-        self.pdf.multi_cell(0, 6, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(2)
-
-    def table(
-        self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]
-    ) -> None:
-        self.pdf.set_font("Helvetica", "", 9)
-        with self.pdf.table(col_widths=tuple(widths), text_align="LEFT") as table:
-            for values in [header, *rows]:
-                row = table.row()
-                for value in values:
-                    row.cell(pdf_text(value))
-        self.pdf.ln(4)
-
-    def output(self) -> bytes:
-        return bytes(self.pdf.output())
-
-
 def statement_title(report: StatementReport) -> str:
     return _("Royalty statement, %(month)s", month=month_long(report.period))
 
@@ -241,10 +205,8 @@ def statement_title(report: StatementReport) -> str:
 def statement_pdf(report: StatementReport, creator_name: str, *, compress: bool = True) -> bytes:
     """The statement as PDF bytes, in the reader's language (`compress=False` for tests that
     read its text)."""
-    document = _Document(compress)
     title = statement_title(report)
-    document.pdf.set_title(pdf_text(title))
-    document.pdf.set_creator("cocreate")
+    document = pdf.Document(title, compress=compress, orientation="landscape", table_size=9)
     document.heading(title)
     document.paragraph(creator_name)
     if not report.closed:

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from cocreate.core import pdf
 from cocreate.core.money import Money
 from cocreate.core.storage import Storage
 from cocreate.designs.models import Design, DesignProduct, DesignState, Mockup
@@ -141,8 +142,8 @@ def test_the_spec_sheet_says_what_the_print_partner_needs(app: Flask, db_session
 
 
 def test_pdf_text_keeps_what_the_fonts_can_draw() -> None:
-    assert printpack.pdf_text("“Été” – 25,00\u202f€") == "“Été” – 25,00 €"
-    assert printpack.pdf_text("Ōsaka 日本") == "Osaka ??"
+    assert pdf.text("“Été” – 25,00\u202f€") == "“Été” – 25,00 €"
+    assert pdf.text("Ōsaka 日本") == "Osaka ??"
 
 
 def test_a_missing_print_master_is_refused_with_a_message(
