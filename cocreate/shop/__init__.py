@@ -34,7 +34,7 @@ def init_catalogue_and_cart(app: Flask) -> None:
 
 
 def init_checkout(app: Flask) -> None:
-    from cocreate.shop import checkout_views, desk_views, refund_sender
+    from cocreate.shop import cancel_sender, checkout_views, desk_views, refund_sender
     from cocreate.shop.cli import shop_cli
     from cocreate.shop.items import item_name
     from cocreate.shop.lifecycle import state_label
@@ -45,6 +45,7 @@ def init_checkout(app: Flask) -> None:
     app.register_blueprint(desk_views.bp)
     app.cli.add_command(shop_cli)
     refund_sender.init_app(app)
+    cancel_sender.init_app(app)
     app.jinja_env.globals.update(
         order_state_label=state_label,
         shop_item_name=item_name,

@@ -23,6 +23,7 @@ from flask_babel import ngettext
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from cocreate.core import jobs, outbox
 from cocreate.designs.models import Design
 from cocreate.production.models import Variant
 from cocreate.shop import lifecycle
@@ -31,6 +32,8 @@ from cocreate.shop.models import Order, OrderLine, OrderState
 
 #: Audit reasons of the system's cancellations (shown to staff in the order's history).
 EXPIRED = "checkout expired"
+#: The outbox kind asking the gateway to close an expired order's checkout (cancel_sender.py).
+CANCEL_KIND = "shop.cancel_checkout"
 
 
 class SoldOut(Exception):
@@ -180,9 +183,15 @@ def expire_one(session: Session, order_id: int, *, now: datetime) -> bool:
 
     The row is locked with SKIP LOCKED: when another `release-expired` run (or a payment event)
     holds it, this run skips it rather than wait, and the other one decides. Under the lock
-    the state and expiry are read again: an order paid meanwhile is left alone. True when this
-    call released it."""
+    the state and expiry are read again: an order paid meanwhile is left alone. The gateway's
+    checkout is then closed by a job. True when this call released it."""
     order = session.scalars(expiry_lock_statement(order_id)).first()
     if order is None or not is_expired(order, now):
         return False
-    return cancel_and_release(session, order, at=now, reason=EXPIRED)
+    cancel_and_release(session, order, at=now, reason=EXPIRED)
+    if order.checkout_reference:
+        # The gateway's checkout may outlive the reservation (Stripe's last at least 30
+        # minutes): closed after this commits, so no payment for stock given back slips in.
+        payload = {"order_id": order.id, "reference": order.checkout_reference}
+        jobs.deliver_after_commit([outbox.add(session, CANCEL_KIND, payload, now=now).id])
+    return True

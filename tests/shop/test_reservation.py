@@ -8,16 +8,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from cocreate.config import settings
 from cocreate.core.clock import TestClock
+from cocreate.core.outbox import OutboxMessage, OutboxStatus
 from cocreate.production.models import Variant
 from cocreate.shop import lifecycle, payment_events, reservations
 from cocreate.shop.models import Order, OrderLine, OrderState, OrderTransition
 from tests.shop.checkout_factories import VariantFactory, place
+from tests.shop.fakes import FakeGateway
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
 S = OrderState
@@ -322,3 +324,61 @@ def test_release_expired_command(app: Flask, db_session: Session, clock: TestClo
     again = runner.invoke(args=["shop", "release-expired"])
     assert again.output == "Released 0 expired checkout(s).\n"
     assert _stock(db_session, v) == [3]
+
+
+def test_expiring_an_order_asks_the_gateway_to_close_its_checkout(
+    app: Flask, db_session: Session, clock: TestClock
+) -> None:
+    v = VariantFactory(stock_on_hand=3)
+    paying = place(db_session, settings(app), [(v, 1)], now=clock.now())
+    paying.checkout_reference = "cs_test_a1"
+    unstarted = place(db_session, settings(app), [(v, 1)], now=clock.now())  # gateway failed
+    end = clock.now() + timedelta(minutes=30)
+    assert reservations.expire_one(db_session, paying.id, now=end) is True
+    assert reservations.expire_one(db_session, unstarted.id, now=end) is True
+    rows = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.kind, m.payload, m.next_attempt_at) for m in rows] == [
+        ("shop.cancel_checkout", {"order_id": paying.id, "reference": "cs_test_a1"}, end)
+    ]
+    # Expired already: a second run asks nothing more.
+    assert reservations.expire_one(db_session, paying.id, now=end) is False
+    assert db_session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_release_expired_closes_the_checkouts_at_the_gateway(
+    app: Flask, db_session: Session, clock: TestClock, fake_gateway: FakeGateway
+) -> None:
+    v = VariantFactory(stock_on_hand=6)
+    old = place(db_session, settings(app), [(v, 2)], now=clock.now() - timedelta(minutes=31))
+    old.checkout_reference = "cs_test_old"
+    fresh = place(db_session, settings(app), [(v, 1)], now=clock.now())
+    fresh.checkout_reference = "cs_test_fresh"
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["shop", "release-expired"])
+    assert result.output == "Released 1 expired checkout(s).\n"
+    # Delivered once the release committed (at once under ENV=testing).
+    assert fake_gateway.cancelled == ["cs_test_old"]
+    db_session.expire_all()
+    (message,) = db_session.scalars(select(OutboxMessage)).all()
+    assert (message.kind, message.status) == ("shop.cancel_checkout", OutboxStatus.SENT)
+
+
+def test_a_gateway_that_fails_to_close_a_checkout_is_asked_again(
+    app: Flask, db_session: Session, clock: TestClock, fake_gateway: FakeGateway
+) -> None:
+    v = VariantFactory(stock_on_hand=6)
+    old = place(db_session, settings(app), [(v, 2)], now=clock.now() - timedelta(minutes=31))
+    old.checkout_reference = "cs_test_old"
+    db_session.commit()
+
+    def unreachable(reference: str) -> None:
+        raise ConnectionError("gateway down")
+
+    fake_gateway.cancel_checkout = unreachable  # type: ignore[method-assign]
+    app.test_cli_runner().invoke(args=["shop", "release-expired"])
+    db_session.expire_all()
+    (message,) = db_session.scalars(select(OutboxMessage)).all()
+    assert (message.status, message.attempts) == (OutboxStatus.PENDING, 1)
+    # The order stays cancelled and its stock back on sale meanwhile.
+    assert db_session.get_one(Order, old.id).state is S.CANCELLED
+    assert _stock(db_session, v) == [6]
