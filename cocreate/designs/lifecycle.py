@@ -152,10 +152,7 @@ def submit(session: Session, design: Design, actor: User) -> None:
     session.refresh(design, attribute_names=["thumb_webp_key"])
     if not design.images_ready:
         raise InvalidTransition(
-            _(
-                "Your mockups are still being drawn: submit the design once they show on its "
-                "page."
-            )
+            _("Your mockups are still being drawn: submit the design once they show on its page.")
         )
     if settings().SCREENING:
         _move(session, design, S.SUBMITTED, actor)
