@@ -24,6 +24,7 @@ The job is safe to run late, twice, or for an artwork replaced since:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import Flask
@@ -38,6 +39,7 @@ from cocreate.designs.mockups import render_all_mockups
 from cocreate.designs.models import Design, Mockup
 
 KIND = "designs.images"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def send(design_id: int, original_key: str, storage: Storage) -> None:
             return  # changed while drawing
         apply(design, drawn)
         session.flush()
+    logger.info("drew the images of design %s (%d mockups)", design_id, len(drawn.mockups))
 
 
 def make_sender(app: Flask) -> outbox.Sender:
