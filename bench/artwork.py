@@ -6,7 +6,9 @@ For a 4000x4000 PNG and JPEG made here (gradients, shapes and fine grain, so the
 real artwork rather than like flat colour), it times:
 
 * pipeline: `process_artwork` + `store_artwork` into a LocalStorage in a temp dir;
-* upload: what a designer waits for: the pipeline plus every catalogue mockup, stored;
+* upload: the whole work of an upload: the request's half (`normalise_artwork`, the master
+  stored) then the derivatives job's (`designs.derivatives.draw`: web sizes and every catalogue
+  mockup, stored);
 * baseline: Pillow alone: open, `thumbnail` to the gallery size, save WebP.
 
 Then one whole upload of a JPEG at the pixel limit (7745x7745, 60 Mpx) for its peak RSS.
@@ -103,20 +105,15 @@ def run_pipeline(data: bytes, scratch: Path, run: int) -> None:
 
 
 def run_upload(data: bytes, scratch: Path, run: int) -> None:
-    from cocreate.catalogue.products import CATALOGUE
     from cocreate.core.storage import LocalStorage
-    from cocreate.designs.artwork import ArtworkLimits, process_artwork, store_artwork
-    from cocreate.designs.mockups import render_all_mockups
+    from cocreate.designs.artwork import ArtworkLimits, normalise_artwork, store_master
+    from cocreate.designs.derivatives import draw
 
-    # As designs.services does it: every product's mockups drawn from the preview while the
-    # master encodes, then the artwork's files stored.
+    # As the upload request and then its job (designs.derivatives) do it.
     storage = LocalStorage(scratch / f"run{run}")
-    processed = process_artwork(
-        data,
-        ArtworkLimits(),
-        with_preview=lambda preview: render_all_mockups(preview, storage, CATALOGUE),
-    )
-    store_artwork(processed, storage)
+    normalised = normalise_artwork(data, ArtworkLimits())
+    key = store_master(normalised, storage)
+    draw(storage, key, normalised.width * normalised.height)
 
 
 def run_baseline(data: bytes, scratch: Path, run: int) -> None:

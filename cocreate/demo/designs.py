@@ -15,7 +15,7 @@ from cocreate.config import settings
 from cocreate.core.db import now_utc
 from cocreate.demo.artwork import generate_artwork
 from cocreate.demo.titles import demo_titles
-from cocreate.designs import services
+from cocreate.designs import derivatives, services
 from cocreate.designs.models import Design, DesignState, DesignTransition
 
 S = DesignState
@@ -128,6 +128,9 @@ def seed_designs(
             title=title, description=_description(rng, title), tags=tags, products=products
         )
         design = services.create_design(session, storage, designer, fields, art)
+        # Drawn now rather than by the queued job: most demo designs are public at once, and a
+        # worker (REDIS_URL) may not be running yet. The job then finds them drawn.
+        derivatives.draw_now(session, storage, design)
         session.add_all(_age(design, state, rng, staff))
         designs.append(design)
         if progress:

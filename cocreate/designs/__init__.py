@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     # Imported here, not at the top: importing `cocreate.designs.models` must stay cheap and
     # must not pull in the views.
     from cocreate.core import media, storage_gc
-    from cocreate.designs import artwork_errors, lifecycle, page_sections, services
+    from cocreate.designs import artwork_errors, derivatives, lifecycle, page_sections, services
     from cocreate.designs.media_access import design_file_access
     from cocreate.designs.models import Design, Mockup
     from cocreate.designs.staff_views import bp as design_staff_bp
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(designs_bp)
     app.register_blueprint(design_staff_bp)
     media.register_guard(app, design_file_access)
+    derivatives.init_app(app)
     storage_gc.register_key_columns(
         app,
         Design.original_key,

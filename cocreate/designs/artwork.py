@@ -6,6 +6,11 @@ pixel is decoded, decoded in full (so a truncated file is refused, not half prin
 upright and into sRGB, every piece of metadata left behind. It is then re-encoded: a print
 master plus thumbnail and gallery derivatives in WebP and JPEG. Refusals are `ArtworkError`s.
 
+The work is split in two halves. The upload request runs `normalise_artwork` (every check, the
+print master) and stores the master; the derivatives job (designs/derivatives.py) runs
+`make_web_images` on the stored master after the request committed, and draws the mockups from
+its gallery-size preview. `process_artwork` runs both in a row (tests, the bench).
+
 The print master is a PNG, except for a JPEG upload, whose master is a JPEG at quality 95 with
 full-resolution colour (4:4:4). A JPEG upload's pixels already went through lossy coding;
 re-encoding them at 95 without chroma subsampling adds a loss far below the first encoding's
@@ -20,8 +25,6 @@ nothing is lost there.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -53,11 +56,8 @@ MASTER_PNG_LEVEL = 1
 # master needs the full decode anyway, and a second, reduced decode costs more than reducing the
 # decoded image.
 REDUCING_GAP = 1.5
-#: Up to this size `with_preview` (the mockups) runs while the master encodes. Above it, it runs
-#: after the full-size pixels are freed: at the 60 Mpx limit, drawing the mockups beside the
-#: decoded image (180 MB) and the master's bytes took a noisy 20 MB JPEG's upload from 375 MB to
-#: 444 MB peak RSS, against the 450 MB budget; smaller images have room to spare.
-OVERLAP_MAX_PIXELS = 30_000_000
+#: What a stored print master can be (see the module docstring).
+MASTER_FORMATS = frozenset({"PNG", "JPEG"})
 
 
 @dataclass(frozen=True)
@@ -98,24 +98,33 @@ class Derivative:
 
 
 @dataclass(frozen=True)
-class ProcessedArtwork:
-    #: The print master: PNG, or JPEG for a JPEG upload (`master_suffix` says which).
+class NormalisedArtwork:
+    """What the upload request makes and keeps: the checked, normalised print master."""
+
+    #: PNG, or JPEG for a JPEG upload (`master_suffix` says which).
     master: bytes
     master_suffix: str
     width: int
     height: int
     has_alpha: bool
     source_format: str
+
+    def files(self) -> dict[str, tuple[bytes, str]]:
+        return {"original": (self.master, self.master_suffix)}
+
+
+@dataclass(frozen=True)
+class WebImages:
+    """What the derivatives job makes from the stored master: the web sizes."""
+
     thumb: Derivative
     gallery: Derivative
-    #: The gallery-size image (RGB or RGBA): mockups are drawn from it, so the master is never
+    #: The gallery-size image (RGB or RGBA): mockups are drawn from it, so the master is not
     #: decoded a second time.
     preview: Image.Image = field(compare=False, repr=False)
 
     def files(self) -> dict[str, tuple[bytes, str]]:
-        """`{name: (bytes, suffix)}` in the shape `store_artwork` stores."""
         return {
-            "original": (self.master, self.master_suffix),
             "thumb_webp": (self.thumb.webp, ".webp"),
             "thumb_jpeg": (self.thumb.jpeg, ".jpg"),
             "gallery_webp": (self.gallery.webp, ".webp"),
@@ -123,17 +132,58 @@ class ProcessedArtwork:
         }
 
 
-def process_artwork(
-    data: bytes | BinaryIO,
-    limits: ArtworkLimits,
-    *,
-    with_preview: Callable[[Image.Image], object] | None = None,
-) -> ProcessedArtwork:
-    """Validate and re-encode an upload; raises ArtworkError with the reason it was refused.
+@dataclass(frozen=True)
+class ProcessedArtwork:
+    """Both halves in one (tests, the bench): what an upload and its job make together."""
 
-    `with_preview(preview)` is called with the gallery-size image while the print master is
-    still being encoded on another thread (up to OVERLAP_MAX_PIXELS): work the designer waits
-    for as well (the mockups) overlaps the master's encoding instead of following it.
+    normalised: NormalisedArtwork
+    web: WebImages
+
+    @property
+    def master(self) -> bytes:
+        return self.normalised.master
+
+    @property
+    def master_suffix(self) -> str:
+        return self.normalised.master_suffix
+
+    @property
+    def width(self) -> int:
+        return self.normalised.width
+
+    @property
+    def height(self) -> int:
+        return self.normalised.height
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.normalised.has_alpha
+
+    @property
+    def source_format(self) -> str:
+        return self.normalised.source_format
+
+    @property
+    def thumb(self) -> Derivative:
+        return self.web.thumb
+
+    @property
+    def gallery(self) -> Derivative:
+        return self.web.gallery
+
+    @property
+    def preview(self) -> Image.Image:
+        return self.web.preview
+
+    def files(self) -> dict[str, tuple[bytes, str]]:
+        """`{name: (bytes, suffix)}` in the shape `store_artwork` stores."""
+        return {**self.normalised.files(), **self.web.files()}
+
+
+def normalise_artwork(data: bytes | BinaryIO, limits: ArtworkLimits) -> NormalisedArtwork:
+    """The upload request's part: validate, decode, normalise and encode the print master.
+
+    Raises ArtworkError with the reason it was refused; nothing is stored here.
     """
 
     def check_size(width: int, height: int) -> None:
@@ -146,33 +196,53 @@ def process_artwork(
     clean, source_format, has_alpha = decoded.image, decoded.source_format, decoded.has_alpha
     del decoded
     jpeg_master = source_format == "JPEG" and not has_alpha
-    # The master's encoding runs on worker threads (Pillow and zlib release the GIL) while this
-    # thread makes the web sizes, so the two biggest costs overlap.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-master") as pool:
-        master = pool.submit(_master_jpeg if jpeg_master else _master_png, clean)
-        gallery_image = _fit(clean, GALLERY_LONG_SIDE)
-        thumb_image = _fit(gallery_image, THUMB_LONG_SIDE)
-        gallery = _derivative(gallery_image)
-        thumb = _derivative(thumb_image)
-        width, height = clean.size
-        overlap = width * height <= OVERLAP_MAX_PIXELS
-        if with_preview is not None and overlap:
-            with_preview(gallery_image)
-        master_bytes = master.result()
-    del clean  # the full-size pixels (180 MB at the limit) go now
-    if with_preview is not None and not overlap:
-        with_preview(gallery_image)
-    return ProcessedArtwork(
-        master=master_bytes,
+    master = _master_jpeg(clean) if jpeg_master else _master_png(clean)
+    width, height = clean.size
+    return NormalisedArtwork(
+        master=master,
         master_suffix=".jpg" if jpeg_master else ".png",
         width=width,
         height=height,
         has_alpha=has_alpha,
         source_format=source_format,
-        thumb=thumb,
-        gallery=gallery,
+    )
+
+
+def make_web_images(master: bytes, *, max_pixels: int) -> WebImages:
+    """The derivatives job's part: the thumbnail and gallery sizes of a stored print master.
+
+    The master is decoded through the same guard as uploads (it is ours, but storage is outside
+    the process), `max_pixels` being the size the upload was accepted at. The same master gives
+    the same bytes, so the same content-hash keys, every time.
+    """
+    decoded = decode(master, DecodeLimits(max_pixels=max_pixels, formats=MASTER_FORMATS))
+    full = decoded.image
+    del decoded
+    gallery_image = _fit(full, GALLERY_LONG_SIDE)
+    del full  # the full-size pixels (180 MB at the limit) go as soon as they are reduced
+    thumb_image = _fit(gallery_image, THUMB_LONG_SIDE)
+    return WebImages(
+        thumb=_derivative(thumb_image),
+        gallery=_derivative(gallery_image),
         preview=gallery_image,
     )
+
+
+def process_artwork(data: bytes | BinaryIO, limits: ArtworkLimits) -> ProcessedArtwork:
+    """Both halves in a row, as an upload and then its derivatives job run them."""
+    normalised = normalise_artwork(data, limits)
+    pixels = normalised.width * normalised.height
+    return ProcessedArtwork(normalised, make_web_images(normalised.master, max_pixels=pixels))
+
+
+def store_master(normalised: NormalisedArtwork, storage: Storage) -> str:
+    """Store the print master; its key."""
+    return put_many(storage, normalised.files())["original"]
+
+
+def store_web_images(web: WebImages, storage: Storage) -> dict[str, str]:
+    """Store the web sizes; `{"thumb_webp": key, ...}`. All or nothing."""
+    return put_many(storage, web.files())
 
 
 def store_artwork(processed: ProcessedArtwork, storage: Storage) -> dict[str, str]:

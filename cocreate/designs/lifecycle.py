@@ -147,6 +147,13 @@ def submit(session: Session, design: Design, actor: User) -> None:
     _owner(design, actor)
     if not actor.is_verified:
         raise InvalidTransition(_("Please confirm your email address before submitting a design."))
+    # Under the row lock: a new upload in another tab clears the images it re-reads here.
+    session.execute(select(Design.id).where(Design.id == design.id).with_for_update())
+    session.refresh(design, attribute_names=["thumb_webp_key"])
+    if not design.images_ready:
+        raise InvalidTransition(
+            _("Your mockups are still being drawn: submit the design once they show on its page.")
+        )
     if settings().SCREENING:
         _move(session, design, S.SUBMITTED, actor)
     else:

@@ -141,12 +141,13 @@ class Design(Base):
     voting_ends_at: Mapped[datetime | None]
 
     #: Storage keys of the print master and its web derivatives (indexed: /media/<key> looks
-    #: up who may see a file).
+    #: up who may see a file). The upload stores the master; the web sizes are NULL until the
+    #: derivatives job drew them (designs/derivatives.py), with the mockups.
     original_key: Mapped[str] = mapped_column(String(255), index=True)
-    thumb_webp_key: Mapped[str] = mapped_column(String(255), index=True)
-    thumb_jpeg_key: Mapped[str] = mapped_column(String(255), index=True)
-    gallery_webp_key: Mapped[str] = mapped_column(String(255), index=True)
-    gallery_jpeg_key: Mapped[str] = mapped_column(String(255), index=True)
+    thumb_webp_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    thumb_jpeg_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    gallery_webp_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    gallery_jpeg_key: Mapped[str | None] = mapped_column(String(255), index=True)
     width: Mapped[int]
     height: Mapped[int]
 
@@ -188,6 +189,11 @@ class Design(Base):
     @property
     def is_public(self) -> bool:
         return self.state in PUBLIC_STATES
+
+    @property
+    def images_ready(self) -> bool:
+        """Whether the web sizes and mockups are drawn (the job writes them together)."""
+        return self.thumb_webp_key is not None
 
     @property
     def product_set(self) -> set[str]:

@@ -1,4 +1,5 @@
-"""Creating and editing designs: validation of the fields, the artwork pipeline, mockups."""
+"""Creating and editing designs: validation of the fields, the artwork upload (the web sizes and
+mockups are drawn afterwards by a job: designs/derivatives.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel import numbers as babel_numbers
 from flask_babel import gettext as _
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,10 +22,10 @@ from cocreate.core.i18n import current_locale
 from cocreate.core.inputs import single_line
 from cocreate.core.storage import Storage
 from cocreate.designs import artwork_errors as codes
-from cocreate.designs.artwork import ArtworkLimits, process_artwork, store_artwork
+from cocreate.designs import derivatives
+from cocreate.designs.artwork import ArtworkLimits, normalise_artwork, store_master
 from cocreate.designs.artwork_errors import ArtworkError
 from cocreate.designs.lifecycle import EDITABLE, InvalidTransition, NotAllowed
-from cocreate.designs.mockups import render_all_mockups
 from cocreate.designs.models import Design, DesignProduct, Mockup, Tag, tag_slug
 
 MAX_TAGS = 8
@@ -116,33 +116,18 @@ def _check_fields(fields: DesignFields) -> None:
         raise DesignError(_("We do not print on “%(product)s”.", product=unknown[0]))
 
 
-def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[str]) -> None:
-    """Validate, normalise and store the artwork, then draw the mockups (raises ArtworkError)."""
-    mockup_keys: dict[str, str] = {}
-
-    def draw_mockups(preview: Image.Image) -> None:
-        # Every product's mockups, not only the chosen ones: adding a product later needs no
-        # redraw. Drawn from the gallery-size preview while the print master is encoded.
-        mockup_keys.update(render_all_mockups(preview, storage, catalogue.CATALOGUE))
-
-    processed = process_artwork(data, artwork_limits(products), with_preview=draw_mockups)
-    keys = store_artwork(processed, storage)
-    design.original_key = keys["original"]
-    design.thumb_webp_key = keys["thumb_webp"]
-    design.thumb_jpeg_key = keys["thumb_jpeg"]
-    design.gallery_webp_key = keys["gallery_webp"]
-    design.gallery_jpeg_key = keys["gallery_jpeg"]
-    design.width, design.height = processed.width, processed.height
-    # Update rows in place: replacing them would insert the new (product, colour) pairs before
-    # the old ones are deleted, against the unique constraint.
-    existing = {(m.product, m.colour): m for m in design.mockups}
-    mockups = []
-    for index, (kind, key) in enumerate(mockup_keys.items()):
-        product, _, colour = kind.partition(":")
-        mockup = existing.get((product, colour)) or Mockup(product=product, colour=colour)
-        mockup.key, mockup.position = key, index
-        mockups.append(mockup)
-    design.mockups = mockups
+def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[str]) -> bool:
+    """Validate, normalise and store the print master (raises ArtworkError). Returns whether the
+    web sizes and mockups must be drawn: the caller queues the job once the design is flushed
+    (designs/derivatives.py). The same file again keeps the images it already has."""
+    normalised = normalise_artwork(data, artwork_limits(products))
+    key = store_master(normalised, storage)
+    if key == design.original_key and design.images_ready:
+        return False
+    design.original_key = key
+    design.width, design.height = normalised.width, normalised.height
+    derivatives.clear(design)
+    return True
 
 
 def create_design(
@@ -160,6 +145,7 @@ def create_design(
     design.tags = _tags(session, fields.tags)
     session.add(design)
     session.flush()
+    derivatives.queue(session, design)
     return design
 
 
@@ -176,8 +162,9 @@ def update_design(
     if design.state not in EDITABLE:
         raise InvalidTransition(_("Only drafts can be edited."))
     _check_fields(fields)
+    redraw = False
     if artwork:
-        _apply_artwork(design, artwork, storage, fields.products)
+        redraw = _apply_artwork(design, artwork, storage, fields.products)
     elif fields.products - design.product_set:
         # A newly chosen product may need a larger print than the stored artwork has.
         limits = artwork_limits(fields.products)
@@ -197,6 +184,8 @@ def update_design(
         DesignProduct(product=p) for p in sorted(wanted - design.product_set)
     ]
     session.flush()
+    if redraw:
+        derivatives.queue(session, design)
 
 
 def copy_as_draft(design: Design) -> Design:

@@ -19,6 +19,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.core import db
 from cocreate.core.storage import (
     CACHE_CONTROL,
     LocalStorage,
@@ -507,11 +508,18 @@ def test_replaced_artwork_becomes_collectable(
     design = services.create_design(
         db_session, storage, designer, fields, _png((400, 400), (20, 40, 200))
     )
+    db.commit()  # the derivatives job runs after the commit (inline under ENV=testing)
+    db_session.refresh(design)
     old_keys = _design_keys(design)
     services.update_design(
         db_session, storage, design, designer, fields, _png((500, 400), (200, 40, 20))
     )
+    db.commit()
+    db_session.refresh(design)
     new_keys = _design_keys(design)
+    # The master, the web sizes (one WebP and one JPEG for the 400 px image: thumb and gallery are
+    # the same files) and the 9 mockups.
+    assert (len(old_keys), len(new_keys)) == (12, 14)
     assert old_keys.isdisjoint(new_keys)
     columns = key_columns(app)
     assert referenced_among(db_session, columns, sorted(old_keys)) == set()

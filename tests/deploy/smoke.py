@@ -244,6 +244,16 @@ def designer_uploads_a_design(j: Journey) -> None:
     expect(match and "is saved" in response.text, f"upload: {_flash(response.text)}")
     assert match is not None
     j.design_id = int(match.group(1))
+    # The mockups are drawn by the RQ worker after the upload's commit (designs.images); the
+    # draft can be submitted once they are.
+
+    def drawn() -> bool:
+        query = "SELECT thumb_webp_key IS NOT NULL FROM designs WHERE id = :id"
+        return j.sql(query, id=j.design_id) == [(True,)]
+
+    wait_until(drawn, "the worker to draw the mockups", 60)
+    log = j.cluster.worker_log()
+    expect(f"drew the images of design {j.design_id}" in log, "the worker drew no mockups")
     response = j.post_form(
         DESIGNER_EMAIL, f"/designs/{j.design_id}", action=f"/designs/{j.design_id}/submit"
     )

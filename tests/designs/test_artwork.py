@@ -22,6 +22,7 @@ from cocreate.designs.artwork import (
     store_artwork,
 )
 from cocreate.designs.artwork_errors import ArtworkError, sniff
+from cocreate.imaging.decode import DecodeError
 from tests.designs import corpus
 from tests.designs.fakes import FailingStorage
 
@@ -439,25 +440,29 @@ def test_limits_refuse_unknown_formats() -> None:
         ArtworkLimits(formats=frozenset({"NOPE"}))
 
 
-def test_with_preview_gets_the_gallery_image_before_the_result() -> None:
-    seen: list[tuple[int, int]] = []
-    result = process_artwork(
-        corpus.encode(corpus.scene((3000, 2000)), "PNG"),
-        SMALL,
-        with_preview=lambda preview: seen.append(preview.size),
-    )
-    assert seen == [(GALLERY_LONG_SIDE, 800)]
-    assert result.master_suffix == ".png"
+def test_the_request_half_makes_only_the_master_and_the_job_half_the_web_sizes() -> None:
+    data = corpus.encode(corpus.scene((3000, 2000)), "PNG")
+    normalised = artwork.normalise_artwork(data, SMALL)
+    assert (normalised.width, normalised.height, normalised.master_suffix) == (3000, 2000, ".png")
+    assert list(normalised.files()) == ["original"]
+    storage = MemoryStorage()
+    key = artwork.store_master(normalised, storage)
+    assert key.endswith(".png") and len(storage) == 1
+    web = artwork.make_web_images(storage.open(key), max_pixels=6_000_000)
+    assert (web.gallery.width, web.gallery.height) == (GALLERY_LONG_SIDE, 800)
+    assert (web.thumb.width, web.thumb.height) == (THUMB_LONG_SIDE, 267)
+    keys = artwork.store_web_images(web, storage)
+    assert list(keys) == ["thumb_webp", "thumb_jpeg", "gallery_webp", "gallery_jpeg"]
+    assert len(storage) == 5
+    # Both halves in a row give the same files as `process_artwork`: the same keys.
+    assert {"original": key, **keys} == store_artwork(process_artwork(data, SMALL), storage)
 
 
-def test_with_preview_still_runs_above_the_overlap_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Above OVERLAP_MAX_PIXELS the preview work waits for the master (memory), but still runs.
-    monkeypatch.setattr(artwork, "OVERLAP_MAX_PIXELS", 1_000)
-    seen: list[tuple[int, int]] = []
-    process_artwork(
-        corpus.rgba_png(), SMALL, with_preview=lambda preview: seen.append(preview.size)
-    )
-    assert seen == [(300, 200)]
+def test_the_job_half_refuses_a_master_larger_than_accepted() -> None:
+    master = artwork.normalise_artwork(corpus.rgba_png(), SMALL).master
+    with pytest.raises(DecodeError) as caught:
+        artwork.make_web_images(master, max_pixels=300 * 200 - 1)
+    assert caught.value.code == "too_many_pixels"
 
 
 def test_store_artwork_on_disk_writes_every_file(tmp_path: Path) -> None:

@@ -1,0 +1,258 @@
+"""The web sizes and mockups are drawn by the outbox job "designs.images", after the upload's
+commit: the request stores only the print master and the row; pages wait for the job."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cocreate.core import jobs
+from cocreate.core.outbox import OutboxMessage, OutboxStatus
+from cocreate.designs import derivatives
+from cocreate.designs.models import Design, DesignState, Mockup
+from tests.accounts.factories import UserFactory
+from tests.designs.test_design_pages import SMALL, _form, artwork_png
+
+#: Every catalogue product's mockups: six tee colours, the poster, two tote colours.
+MOCKUP_NAMES = [
+    ("tee", "white"),
+    ("tee", "black"),
+    ("tee", "heather-grey"),
+    ("tee", "navy"),
+    ("tee", "red"),
+    ("tee", "forest-green"),
+    ("poster", ""),
+    ("tote", "natural"),
+    ("tote", "black"),
+]
+PENDING = "Your mockups are being drawn — refresh in a moment."
+IMG_SRC = re.compile(r'<img[^>]*src="([^"]*)"')
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    return SMALL
+
+
+@pytest.fixture
+def handed(app: Flask) -> list[list[int]]:
+    """Nobody delivers after the commit: rows stay pending until the test delivers them."""
+    calls: list[list[int]] = []
+    jobs.state(app).dispatch = lambda _app, ids: calls.append(ids)
+    return calls
+
+
+@pytest.fixture
+def designer(db_session: Session, auth: Any) -> Any:
+    user = UserFactory(email="des@example.test")
+    auth.login("des@example.test")
+    return user
+
+
+def _rows(session: Session) -> list[OutboxMessage]:
+    session.expire_all()
+    query = select(OutboxMessage).where(OutboxMessage.kind == "designs.images")
+    return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def _design(session: Session) -> Design:
+    session.expire_all()
+    design = session.scalars(select(Design)).one()
+    return design
+
+
+def _mockups(session: Session, design: Design) -> list[Mockup]:
+    query = select(Mockup).where(Mockup.design_id == design.id).order_by(Mockup.position)
+    return list(session.scalars(query))
+
+
+def _upload(client: FlaskClient, data: bytes | None = None) -> str:
+    response = client.post(
+        "/designs/new", data=_form(data or artwork_png()), content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    return str(response.headers["Location"])
+
+
+def _on_disk(app: Flask, key: str) -> bool:
+    return (Path(app.config["UPLOAD_DIR"]) / key).is_file()
+
+
+def test_upload_stores_the_master_and_one_row_then_the_job_draws_the_rest(
+    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+) -> None:
+    location = _upload(client)
+    design = _design(db_session)
+    [row] = _rows(db_session)
+    assert row.status is OutboxStatus.PENDING and row.attempts == 0
+    assert row.payload == {"design_id": design.id, "original_key": design.original_key}
+    assert handed == [[row.id]]
+    assert design.original_key.endswith(".png") and _on_disk(app, design.original_key)
+    assert (design.width, design.height) == (480, 480)
+    assert design.thumb_webp_key is None and design.gallery_jpeg_key is None
+    assert not design.images_ready and _mockups(db_session, design) == []
+
+    # Meanwhile every page that lists it works, without a single broken image.
+    page = client.get(location).get_data(as_text=True)
+    assert PENDING in page
+    assert "You can submit it once its mockups are drawn." in page
+    assert "Submit for voting" not in page
+    assert IMG_SRC.findall(page) == []
+    mine = client.get("/my/designs").get_data(as_text=True)
+    assert "Sunny Side" in mine and IMG_SRC.findall(mine) == []
+
+    assert dict(jobs.deliver(app, [row.id])) == {"sent": 1}
+    design = _design(db_session)
+    assert design.images_ready
+    mockups = _mockups(db_session, design)
+    assert [(m.product, m.colour) for m in mockups] == MOCKUP_NAMES
+    assert [m.position for m in mockups] == list(range(9))
+    keys = [design.thumb_webp_key, design.thumb_jpeg_key, design.gallery_webp_key]
+    keys += [design.gallery_jpeg_key, *(m.key for m in mockups)]
+    for key in keys:
+        assert key is not None and _on_disk(app, key), key
+    assert design.thumb_webp_key.endswith(".webp") and design.gallery_jpeg_key.endswith(".jpg")
+    assert all(m.key.endswith(".webp") for m in mockups)
+
+    page = client.get(location).get_data(as_text=True)
+    assert PENDING not in page and "Submit for voting" in page
+    # The chosen products' mockups (tee and poster), and the artwork alone.
+    shown = IMG_SRC.findall(page)
+    assert f"/media/{mockups[0].key}" in shown and f"/media/{mockups[6].key}" in shown
+    assert f"/media/{design.gallery_jpeg_key}" in shown
+    mine = client.get("/my/designs").get_data(as_text=True)
+    assert IMG_SRC.findall(mine) == [f"/media/{design.thumb_webp_key}"]
+
+
+def test_a_second_delivery_changes_nothing(
+    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+) -> None:
+    _upload(client)
+    [row] = _rows(db_session)
+    jobs.deliver(app, [row.id])
+    design = _design(db_session)
+    before = [(m.id, m.product, m.colour, m.key) for m in _mockups(db_session, design)]
+    web = (design.thumb_webp_key, design.gallery_webp_key)
+    with app.app_context():
+        derivatives.send(design.id, design.original_key, app.extensions["cocreate.storage"])
+        # Drawing the same master again makes the very same files.
+        drawn = derivatives.draw(app.extensions["cocreate.storage"], design.original_key, 480 * 480)
+    design = _design(db_session)
+    assert [(m.id, m.product, m.colour, m.key) for m in _mockups(db_session, design)] == before
+    assert (design.thumb_webp_key, design.gallery_webp_key) == web
+    assert drawn.web["thumb_webp"] == design.thumb_webp_key
+    assert list(drawn.mockups.values()) == [key for *_, key in before]
+
+
+def test_a_row_for_replaced_artwork_does_nothing(
+    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+) -> None:
+    location = _upload(client)
+    first_key = _design(db_session).original_key
+    design_id = _design(db_session).id
+    response = client.post(
+        f"/designs/{design_id}/edit",
+        data=_form(artwork_png((520, 480))),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    first, second = _rows(db_session)
+    design = _design(db_session)
+    assert first.payload["original_key"] == first_key != design.original_key
+    assert second.payload == {"design_id": design_id, "original_key": design.original_key}
+
+    assert dict(jobs.deliver(app, [first.id])) == {"sent": 1}
+    design = _design(db_session)
+    assert not design.images_ready and _mockups(db_session, design) == []
+    assert PENDING in client.get(location).get_data(as_text=True)
+
+    jobs.deliver(app, [second.id])
+    design = _design(db_session)
+    assert design.images_ready and (design.width, design.height) == (520, 480)
+    assert len(_mockups(db_session, design)) == 9
+
+
+def test_the_same_file_again_keeps_the_drawn_images_and_queues_nothing(
+    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+) -> None:
+    _upload(client)
+    [row] = _rows(db_session)
+    jobs.deliver(app, [row.id])
+    design = _design(db_session)
+    thumb = design.thumb_webp_key
+    response = client.post(
+        f"/designs/{design.id}/edit",
+        data=_form(artwork_png(), title="Sunny Side Up"),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    design = _design(db_session)
+    assert design.title == "Sunny Side Up" and design.thumb_webp_key == thumb
+    assert len(_mockups(db_session, design)) == 9
+    assert [r.id for r in _rows(db_session)] == [row.id]
+
+
+def test_a_failed_job_stays_pending_with_its_attempt_and_writes_no_row(
+    client: FlaskClient,
+    app: Flask,
+    db_session: Session,
+    designer: Any,
+    handed: list[list[int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _upload(client)
+    [row] = _rows(db_session)
+
+    def full_disk(*_args: Any, **_kwargs: Any) -> dict[str, str]:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(derivatives, "render_all_mockups", full_disk)
+    assert dict(jobs.deliver(app, [row.id])) == {"pending": 1}
+    [row] = _rows(db_session)
+    assert row.status is OutboxStatus.PENDING and row.attempts == 1
+    assert row.last_error == "OSError: disk full"
+    design = _design(db_session)
+    assert design.thumb_webp_key is None and design.gallery_webp_key is None
+    assert _mockups(db_session, design) == []
+
+    # The retry, once due, draws them.
+    monkeypatch.undo()
+    assert dict(jobs.deliver(app, [row.id], now=row.next_attempt_at)) == {"sent": 1}
+    design = _design(db_session)
+    assert design.images_ready and len(_mockups(db_session, design)) == 9
+
+
+def test_submit_is_refused_while_the_mockups_are_drawn(
+    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+) -> None:
+    _upload(client)
+    design = _design(db_session)
+    response = client.post(f"/designs/{design.id}/submit")
+    assert response.status_code == 422
+    assert (
+        "Your mockups are still being drawn: submit the design once they show on its page."
+        in response.get_data(as_text=True)
+    )
+    assert _design(db_session).state is DesignState.DRAFT
+
+    [row] = _rows(db_session)
+    jobs.deliver(app, [row.id])
+    assert client.post(f"/designs/{design.id}/submit").status_code == 302
+    assert _design(db_session).state is DesignState.SUBMITTED
+
+
+def test_the_pending_page_in_french(
+    client: FlaskClient, db_session: Session, auth: Any, handed: list[list[int]]
+) -> None:
+    UserFactory(email="ana@example.test", locale="fr")
+    auth.login("ana@example.test")
+    page = client.get(_upload(client)).get_data(as_text=True)
+    assert "Vos aperçus sont en cours de préparation — actualisez la page dans un instant." in page
+    assert "Vous pourrez le proposer dès que ses aperçus seront prêts." in page
