@@ -4,7 +4,7 @@ The upload stores the print master; the thumbnail and gallery sizes (and the moc
 by the outbox job "designs.images" after the request committed (cocreate/designs/derivatives.py).
 
 Revision ID: 4bb7227f74a2
-Revises: df44fc0471b6
+Revises: 88ac15a53587
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "4bb7227f74a2"
-down_revision: str | None = "df44fc0471b6"
+down_revision: str | None = "88ac15a53587"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
