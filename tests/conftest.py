@@ -170,12 +170,14 @@ def auth(client: FlaskClient) -> Auth:
 
 
 @pytest.fixture
-def concurrent(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Concurrent]:
+def concurrent(
+    engine: Engine, database_url: str, app_overrides: dict[str, Any], tmp_path: Path
+) -> Iterator[Concurrent]:
     """For `postgres_only` tests: committed data and truly concurrent transactions (see
     tests/concurrency.py). Every app table is emptied afterwards."""
     if engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
-    application = make_test_app(database_url, tmp_path / "uploads")
+    application = make_test_app(database_url, tmp_path / "uploads", **app_overrides)
     application.extensions["cocreate.db"]["engine"] = engine
     harness = Concurrent(engine, application)
     try:

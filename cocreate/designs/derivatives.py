@@ -1,8 +1,9 @@
 """A design's thumbnails, gallery sizes and mockups, drawn by a background job after the upload.
 
 The upload request checks and normalises the artwork and stores only its print master
-(`services._apply_artwork`); in the same transaction it adds an outbox row of kind `KIND` naming
-the design and that master's key (`queue`). Once the request committed, core/jobs.py delivers
+(`services._store_artwork`, then `_point_at` under the design's row lock); in the same
+transaction it adds an outbox row of kind `KIND` naming the design and that master's key
+(`queue`). Once the request committed, core/jobs.py delivers
 the row: synchronously under ENV=testing, on the process's delivery thread by default, on the RQ
 worker when REDIS_URL is set. `send` then draws the images. A designer's upload no longer waits
 for the mockups: the design page says they are being drawn until they are.

@@ -116,16 +116,22 @@ def _check_fields(fields: DesignFields) -> None:
         raise DesignError(_("We do not print on “%(product)s”.", product=unknown[0]))
 
 
-def _apply_artwork(design: Design, data: bytes, storage: Storage, products: set[str]) -> bool:
-    """Validate, normalise and store the print master (raises ArtworkError). Returns whether the
-    web sizes and mockups must be drawn: the caller queues the job once the design is flushed
-    (designs/derivatives.py). The same file again keeps the images it already has."""
+def _store_artwork(data: bytes, storage: Storage, products: set[str]) -> tuple[str, int, int]:
+    """Validate, normalise and store the print master (raises ArtworkError): its key, width and
+    height. The slow part of an upload, done before the design's row is locked."""
     normalised = normalise_artwork(data, artwork_limits(products))
-    key = store_master(normalised, storage)
+    return store_master(normalised, storage), normalised.width, normalised.height
+
+
+def _point_at(design: Design, master: tuple[str, int, int]) -> bool:
+    """Make `master` the design's artwork. Returns whether the web sizes and mockups must be
+    drawn: the caller queues the job once the design is flushed (designs/derivatives.py). The
+    same file again keeps the images it already has."""
+    key, width, height = master
     if key == design.original_key and design.images_ready:
         return False
     design.original_key = key
-    design.width, design.height = normalised.width, normalised.height
+    design.width, design.height = width, height
     derivatives.clear(design)
     return True
 
@@ -140,7 +146,7 @@ def create_design(
         title=single_line(fields.title),
         description=fields.description.strip(),
     )
-    _apply_artwork(design, artwork, storage, fields.products)
+    _point_at(design, _store_artwork(artwork, storage, fields.products))
     design.products = [DesignProduct(product=p) for p in sorted(fields.products)]
     design.tags = _tags(session, fields.tags)
     session.add(design)
@@ -162,9 +168,16 @@ def update_design(
     if design.state not in EDITABLE:
         raise InvalidTransition(_("Only drafts can be edited."))
     _check_fields(fields)
+    master = _store_artwork(artwork, storage, fields.products) if artwork else None
+    # Read the row again under its lock: while the artwork was being checked, another tab may
+    # have submitted the design, or the job drawn the previous artwork's images (clearing what
+    # this request loaded before would then leave them standing beside the new master).
+    session.refresh(design, with_for_update={"of": Design})
+    if design.state not in EDITABLE:
+        raise InvalidTransition(_("Only drafts can be edited."))
     redraw = False
-    if artwork:
-        redraw = _apply_artwork(design, artwork, storage, fields.products)
+    if master:
+        redraw = _point_at(design, master)
     elif fields.products - design.product_set:
         # A newly chosen product may need a larger print than the stored artwork has.
         limits = artwork_limits(fields.products)

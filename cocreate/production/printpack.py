@@ -27,8 +27,6 @@ from cocreate.production.models import ProductionRun, RunLine
 from cocreate.production.stock import sku
 
 CSV_HEADER = ("sku", "product", "colour", "size", "quantity")
-#: The PDF's built-in fonts cover Windows-1252 (Western European, with “ ” ’ – €): enough for
-#: the sheet's own words in English and French, without shipping a font file.
 
 
 def file_name(run: ProductionRun) -> str:

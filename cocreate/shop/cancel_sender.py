@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cocreate.core import jobs, outbox
+from cocreate.core import db, jobs, outbox
 from cocreate.shop.gateway import gateway
 from cocreate.shop.reservations import CANCEL_KIND
 
 
 def make_sender(app: Flask) -> outbox.Sender:
     def cancel_checkout(message: outbox.OutboxMessage) -> None:
-        with app.app_context():
+        # In a transaction of its own: the demo gateway records the cancellation in the database.
+        with app.app_context(), db.transaction():
             gateway().cancel_checkout(str(message.payload["reference"]))
 
     return cancel_checkout
