@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.core.money import Money
 from cocreate.royalties import ledger
 from cocreate.royalties.ledger import AppendOnly, Leg, Unbalanced
 from cocreate.royalties.models import Account, Kind, LedgerEntry, PeriodState, RoyaltyPeriod
@@ -194,3 +195,19 @@ def test_a_posting_opens_its_month_and_a_closed_one_is_skipped(
         ("2026-12", PeriodState.OPEN),
     ]
     assert db_session.scalars(select(LedgerEntry.period).distinct()).all() == ["2026-12"]
+
+
+def test_a_balance_is_in_one_currency(db_session: Session, creator: User) -> None:
+    accrue(db_session, creator, 150)
+    ledger.post(
+        db_session,
+        kind=Kind.AWARD,
+        creator_id=creator.id,
+        currency="USD",
+        legs=[Leg(Account.CREATOR_CLEARED, 900), Leg(Account.ROYALTY_EXPENSE, -900)],
+        at=AT,
+    )
+    eur = ledger.balance(db_session, creator.id, "EUR")
+    assert (eur.pending, eur.cleared) == (Money(150, "EUR"), Money(0, "EUR"))
+    usd = ledger.balance(db_session, creator.id, "USD")
+    assert (usd.pending, usd.cleared) == (Money(0, "USD"), Money(900, "USD"))
