@@ -94,7 +94,7 @@ TARGETS = [
     Target(
         "payouts",
         "cocreate/royalties/payouts.py",
-        ("tests/royalties/test_payouts.py", "tests/royalties/test_payout_pages.py"),
+        ("tests/royalties/test_payouts.py", "tests/royalties/test_payout_rules.py"),
     ),
     # Royalties: the ledger, its rules and the services that write and check it.
     Target(
