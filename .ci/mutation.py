@@ -12,6 +12,9 @@ if an accepted equivalent no longer exists or is now killed (so the list cannot 
 
 Usage: .venv/bin/python .ci/mutation.py [--report-only] [label ...]   (no label: every module)
 --report-only re-reads the last run's results (e.g. after editing the equivalents list).
+Each module's tests start from one SQLite schema migrated once per module (TEST_SQLITE_SCHEMA, see
+tests/conftest.py), not from migrations run again for every mutant.
+MUTATION_CHILDREN=n runs n mutants at once (mutmut's --max-children; its default is one per CPU).
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ TARGETS = [
     Target(
         "payouts",
         "cocreate/royalties/payouts.py",
-        ("tests/royalties/test_payouts.py", "tests/royalties/test_payout_pages.py"),
+        ("tests/royalties/test_payouts.py", "tests/royalties/test_payout_rules.py"),
     ),
     # Royalties: the ledger, its rules and the services that write and check it.
     Target(
@@ -176,15 +179,35 @@ def prepare(target: Target) -> Path:
     return copy
 
 
+def migrated_schema(copy: Path) -> Path:
+    """A SQLite database of the copy's migrations at head, for every test run of its mutants."""
+    schema = copy / "schema.sqlite3"
+    upgrade = (
+        "import sys; from alembic import command; from cocreate.core.cli import alembic_config;"
+        " command.upgrade(alembic_config(sys.argv[1]), 'head')"
+    )
+    subprocess.run(  # noqa: S603 (our own tool, fixed arguments)
+        [sys.executable, "-c", upgrade, f"sqlite:///{schema}"],
+        cwd=copy,
+        env={**os.environ, "PYTHONPATH": str(copy)},
+        check=True,
+    )
+    return schema
+
+
 def run(target: Target, *, again: bool = True) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": ""}  # mutmut puts its mutated copy first on sys.path
     copy = WORK / target.label
     log = copy / "mutmut-run.log"
     if again or not log.exists():
         copy = prepare(target)
+        env["TEST_SQLITE_SCHEMA"] = str(migrated_schema(copy))
+        command = [mutmut_bin(), "run"]
+        if os.environ.get("MUTATION_CHILDREN"):
+            command += ["--max-children", str(int(os.environ["MUTATION_CHILDREN"]))]
         with log.open("w") as out:
             done = subprocess.run(  # noqa: S603 (our own tool, fixed arguments)
-                [mutmut_bin(), "run"], cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT
+                command, cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT
             )
         if done.returncode != 0:
             print(log.read_text("utf-8", errors="replace")[-4000:])

@@ -4,11 +4,16 @@ external transaction" recipe).
 
 Set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the same
 suite on PostgreSQL: a fresh database is created for the run and dropped after it.
+
+On SQLite, TEST_SQLITE_SCHEMA may name a database file already migrated to head: each run then
+starts from a copy of it instead of running the migrations (.ci/mutation.py builds one, so the
+many short pytest runs of a mutation run skip Alembic).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -62,12 +67,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         _drop_postgres_database(base, name)
     else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        if os.environ.get("TEST_SQLITE_SCHEMA"):
+            shutil.copyfile(os.environ["TEST_SQLITE_SCHEMA"], path)
+        yield f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    command.upgrade(alembic_config(database_url), "head")
+    if not (database_url.startswith("sqlite") and os.environ.get("TEST_SQLITE_SCHEMA")):
+        command.upgrade(alembic_config(database_url), "head")
     eng = db.make_engine(database_url)
     yield eng
     eng.dispose()

@@ -198,12 +198,14 @@ def post(
 
 
 def balance(session: Session, creator_id: int, currency: str) -> Balance:
-    """A creator's balance now: pending and cleared, from every leg ever posted."""
+    """A creator's balance now in `currency`: pending and cleared, from every leg ever posted
+    in it."""
     rows = session.execute(
         select(LedgerEntry.account, func.coalesce(func.sum(ENTRY.amount_amount), 0))
         .where(
             LedgerEntry.creator_id == creator_id,
             LedgerEntry.account.in_((Account.CREATOR_PENDING, Account.CREATOR_CLEARED)),
+            ENTRY.amount_currency == currency,
         )
         .group_by(LedgerEntry.account)
     ).all()

@@ -431,8 +431,8 @@ def covers(session: Session, payout: Payout) -> list[CoverLine]:
     amount = func.sum(ENTRY.amount_amount)
     units = func.coalesce(T.units, accrual.units)
     rows = session.execute(
-        select(T.id, T.kind, T.occurred_at, T.memo, T.payout_id, Order.number, Design.title)
-        .add_columns(units, amount)
+        select(T.kind, T.occurred_at, T.memo, T.payout_id, Order.number, Design.title)
+        .add_columns(units.label("units"), amount.label("amount"))
         .join(LedgerEntry, LedgerEntry.transaction_id == T.id)
         .outerjoin(accrual, accrual.id == T.related_id)
         .outerjoin(OrderLine, OrderLine.id == func.coalesce(T.order_line_id, accrual.order_line_id))
@@ -456,9 +456,9 @@ def covers(session: Session, payout: Payout) -> list[CoverLine]:
             kind=kind_label(Kind(row.kind)),
             order_number=row.number or "",
             design=row.title or "",
-            units=row[7],
-            description=_description(Kind(row.kind), row.memo, int(row[8]), row.payout_id),
-            amount=Money(int(row[8]), currency),
+            units=row.units,
+            description=_description(Kind(row.kind), row.memo, int(row.amount), row.payout_id),
+            amount=Money(int(row.amount), currency),
         )
         for row in rows
     ]

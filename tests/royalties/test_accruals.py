@@ -74,6 +74,7 @@ def test_a_paid_line_accrues_ten_percent_of_its_net(shop: Shop, db_session: Sess
         design.id,
     )
     assert (accrual.units, accrual.schedule_id, accrual.period) == (3, None, "2026-03")
+    assert accrual.memo == "Tide"
     assert _legs(accrual) == [(Account.CREATOR_PENDING, 625), (Account.ROYALTY_EXPENSE, -625)]
     assert _pieces(accrual) == [(1, 1, 3, Decimal("0.100000"), None, 6250, 625)]
     assert _units(db_session, design.id) == 3
@@ -180,6 +181,7 @@ def test_refund_of_one_of_three_reverses_the_last_unit(shop: Shop, db_session: S
         refund.id,
         1,
     )
+    assert (reversal.design_id, reversal.memo) == (design.id, "Tide")
     # 6.25 × 1/3 = 2.0833 → 2.08, and the net 62.50 × 1/3 = 20.83.
     assert _legs(reversal) == [(Account.CREATOR_PENDING, -208), (Account.ROYALTY_EXPENSE, 208)]
     (piece,) = reversal.pieces
@@ -281,13 +283,14 @@ def test_an_approved_design_earns_the_award_once(
     app: Flask, db_session: Session, shop: Shop
 ) -> None:
     override(app, ROYALTY_APPROVAL_AWARD=1000)
-    design = DesignFactory(state=DesignState.CLOSED)
+    design = DesignFactory(state=DesignState.CLOSED, title="Harbour Lights")
     design_lifecycle.approve(db_session, design, shop.staff)
     (award,) = _transactions(db_session)
-    assert (award.kind, award.design_id, award.creator_id) == (
+    assert (award.kind, award.design_id, award.creator_id, award.memo) == (
         Kind.AWARD,
         design.id,
         design.designer_id,
+        "Harbour Lights",
     )
     assert _legs(award) == [(Account.CREATOR_CLEARED, 1000), (Account.ROYALTY_EXPENSE, -1000)]
     at = shop.clock.now()

@@ -57,16 +57,16 @@ def test_members_cannot_adjust(shop: Shop, db_session: Session) -> None:
 @pytest.mark.parametrize(
     ("amount", "reason", "message"),
     [
-        (100, "   ", "Please say why"),
-        (0, "typo", "cannot be zero"),
-        (100, "x" * 2001, "2000 characters"),
+        (100, "   ", "Please say why you adjust these earnings."),
+        (0, "typo", "An adjustment cannot be zero."),
+        (100, "x" * 2001, "Please keep the reason to 2000 characters at most."),
     ],
 )
 def test_an_adjustment_needs_a_reason_and_an_amount(
     shop: Shop, db_session: Session, amount: int, reason: str, message: str
 ) -> None:
     creator = UserFactory()
-    with pytest.raises(AdjustmentError, match=message):
+    with pytest.raises(AdjustmentError) as refused:
         adjustments.adjust(
             db_session,
             creator_id=creator.id,
@@ -75,10 +75,11 @@ def test_an_adjustment_needs_a_reason_and_an_amount(
             actor=shop.staff,
             at=shop.clock.now(),
         )
+    assert str(refused.value) == message
 
 
 def test_an_unknown_creator_is_refused(shop: Shop, db_session: Session) -> None:
-    with pytest.raises(AdjustmentError, match="no member"):
+    with pytest.raises(AdjustmentError) as refused:
         adjustments.adjust(
             db_session,
             creator_id=987654,
@@ -87,3 +88,4 @@ def test_an_unknown_creator_is_refused(shop: Shop, db_session: Session) -> None:
             actor=shop.staff,
             at=shop.clock.now(),
         )
+    assert str(refused.value) == "There is no member with that email or id."

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.core.money import Money
 from cocreate.royalties import ledger
 from cocreate.royalties.ledger import AppendOnly, Leg, Unbalanced
 from cocreate.royalties.models import Account, Kind, LedgerEntry, PeriodState, RoyaltyPeriod
@@ -194,3 +195,85 @@ def test_a_posting_opens_its_month_and_a_closed_one_is_skipped(
         ("2026-12", PeriodState.OPEN),
     ]
     assert db_session.scalars(select(LedgerEntry.period).distinct()).all() == ["2026-12"]
+
+
+def test_a_balance_is_in_one_currency(db_session: Session, creator: User) -> None:
+    accrue(db_session, creator, 150)
+    ledger.post(
+        db_session,
+        kind=Kind.AWARD,
+        creator_id=creator.id,
+        currency="USD",
+        legs=[Leg(Account.CREATOR_CLEARED, 900), Leg(Account.ROYALTY_EXPENSE, -900)],
+        at=AT,
+    )
+    eur = ledger.balance(db_session, creator.id, "EUR")
+    assert (eur.pending, eur.cleared) == (Money(150, "EUR"), Money(0, "EUR"))
+    usd = ledger.balance(db_session, creator.id, "USD")
+    assert (usd.pending, usd.cleared) == (Money(0, "USD"), Money(900, "USD"))
+
+
+def _periods(session: Session) -> list[tuple[str, PeriodState]]:
+    rows = session.execute(
+        select(RoyaltyPeriod.period, RoyaltyPeriod.state).order_by(RoyaltyPeriod.period)
+    ).all()
+    return [(period, state) for period, state in rows]
+
+
+def test_the_last_closed_month_is_the_latest_closed_not_the_latest(
+    db_session: Session,
+) -> None:
+    assert ledger.last_closed_period(db_session) is None
+    db_session.add_all(
+        [
+            RoyaltyPeriod(period="2026-09", state=PeriodState.CLOSED, closed_at=AT),
+            RoyaltyPeriod(period="2026-10", state=PeriodState.CLOSED, closed_at=AT),
+            RoyaltyPeriod(period="2026-11", state=PeriodState.OPEN),
+        ]
+    )
+    db_session.flush()
+    assert ledger.last_closed_period(db_session) == "2026-10"
+
+
+def test_a_late_transaction_dated_before_every_closed_month_lands_after_the_last(
+    db_session: Session, creator: User
+) -> None:
+    """A month without a row before the closed one (the ledger started later) is not opened
+    behind the closed month: the transaction goes to the month after the last closed."""
+    db_session.add_all(
+        [
+            RoyaltyPeriod(period="2026-10", state=PeriodState.CLOSED, closed_at=AT),
+            RoyaltyPeriod(period="2026-12", state=PeriodState.OPEN),
+        ]
+    )
+    db_session.flush()
+    accrue(db_session, creator, 10, at=datetime(2026, 8, 15, 12, 0, tzinfo=UTC))
+    assert db_session.scalars(select(LedgerEntry.period).distinct()).all() == ["2026-11"]
+    assert _periods(db_session) == [
+        ("2026-10", PeriodState.CLOSED),
+        ("2026-11", PeriodState.OPEN),
+        ("2026-12", PeriodState.OPEN),
+    ]
+
+
+def test_a_month_closed_while_a_posting_waited_sends_it_to_the_next_open_one(
+    db_session: Session, creator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The posting read the last closed month before a close committed (on PostgreSQL it then
+    waits on the month's row: tests/royalties/test_concurrency.py): it finds the month closed
+    under its hold and moves on, month by month, to the first open one."""
+    db_session.add_all(
+        [
+            RoyaltyPeriod(period="2026-10", state=PeriodState.CLOSED, closed_at=AT),
+            RoyaltyPeriod(period="2026-11", state=PeriodState.CLOSED, closed_at=AT),
+        ]
+    )
+    db_session.flush()
+    monkeypatch.setattr(ledger, "last_closed_period", lambda _session: None)
+    accrue(db_session, creator, 10)
+    assert db_session.scalars(select(LedgerEntry.period).distinct()).all() == ["2026-12"]
+    assert _periods(db_session) == [
+        ("2026-10", PeriodState.CLOSED),
+        ("2026-11", PeriodState.CLOSED),
+        ("2026-12", PeriodState.OPEN),
+    ]
