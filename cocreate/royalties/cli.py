@@ -44,11 +44,16 @@ def close_period(period: str) -> None:
 
 
 @royalties_cli.command("verify")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Run every exact check (slower) instead of the quick check first.",
+)
 @with_appcontext
-def verify_command() -> None:
+def verify_command(full: bool) -> None:
     """Check the ledger against itself, the statements and the shop; exit 1 on a problem."""
     with db.transaction() as session:
-        problems = verify.verify(session, settings=settings())
+        problems = verify.verify(session, settings=settings(), full=full)
     for problem in problems:
         click.echo(problem)
     if problems:

@@ -124,6 +124,21 @@ class LedgerTransaction(Base):
                 "units",
             ],
         ),
+        # `verify`'s quick check (fingerprints.py) reads reversals and the few award,
+        # adjustment and payout transactions from these instead of scanning every transaction.
+        Index(
+            "ix_ledger_transactions_reversal_line",
+            "order_line_id",
+            postgresql_include=["units"],
+            sqlite_where=text("kind = 'reversal'"),
+            postgresql_where=text("kind = 'reversal'"),
+        ),
+        Index(
+            "ix_ledger_transactions_sundry",
+            "id",
+            sqlite_where=text("kind IN ('award', 'adjustment', 'payout')"),
+            postgresql_where=text("kind IN ('award', 'adjustment', 'payout')"),
+        ),
         Index("ix_ledger_transactions_related_id", "related_id"),
         Index("ix_ledger_transactions_order_line_id", "order_line_id"),
     )

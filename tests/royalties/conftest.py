@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
@@ -17,6 +18,9 @@ from cocreate.core.clock import TestClock
 from cocreate.core.money import Money
 from cocreate.designs.models import Design, DesignState
 from cocreate.production.models import Variant
+from cocreate.royalties import clearing, ledger, periods
+from cocreate.royalties.ledger import Leg
+from cocreate.royalties.models import Account, Kind, LedgerTransaction
 from cocreate.shop import desk, lifecycle, payment_events
 from cocreate.shop.models import Order, Refund
 from tests.accounts.factories import StaffFactory
@@ -90,3 +94,51 @@ class Shop:
 @pytest.fixture
 def shop(app: Flask, db_session: Session, clock: TestClock, request_ctx: None) -> Shop:
     return Shop(app, db_session, clock, StaffFactory(display_name="Stan Staff"))
+
+
+@pytest.fixture
+def history(shop: Shop, db_session: Session, app: Flask) -> int:
+    """A sale of 3 (6.25), shipped, 1 unit refunded, cleared, 2.00 paid out, March closed."""
+    design = shop.design()
+    order = shop.sell((shop.variant(design), 3))
+    shop.ship(order)
+    (line,) = order.lines
+    shop.refund(order, {line.id: 1})
+    shop.clock.advance(timedelta(days=30))
+    clearing.clear_due(db_session, now=shop.clock.now(), settings=settings(app))
+    ledger.post(
+        db_session,
+        kind=Kind.PAYOUT,
+        creator_id=design.designer_id,
+        currency="EUR",
+        legs=[Leg(Account.CREATOR_CLEARED, -200), Leg(Account.PAYOUTS_IN_TRANSIT, 200)],
+        at=shop.clock.now(),
+    )
+    periods.close_period(db_session, "2026-03", actor_id=None, now=datetime(2026, 4, 1, tzinfo=UTC))
+    return design.designer_id
+
+
+def only_accrual(session: Session) -> LedgerTransaction:
+    return session.scalars(
+        select(LedgerTransaction).where(LedgerTransaction.kind == Kind.ACCRUAL)
+    ).one()
+
+
+def insert_unbalanced(session: Session, creator: int) -> int:
+    tid = session.execute(
+        text(
+            "INSERT INTO ledger_transactions (kind, creator_id, period, occurred_at, currency,"
+            " memo) VALUES ('adjustment', :c, '2026-04', '2026-04-02 00:00:00', 'EUR', '')"
+            " RETURNING id"
+        ),
+        {"c": creator},
+    ).scalar_one()
+    for account, amount in (("creator_cleared", 101), ("royalty_expense", -100)):
+        session.execute(
+            text(
+                "INSERT INTO ledger_entries (transaction_id, account, creator_id, period,"
+                " amount_amount, amount_currency) VALUES (:t, :a, :c, '2026-04', :m, 'EUR')"
+            ),
+            {"t": tid, "a": account, "c": creator, "m": amount},
+        )
+    return int(tid)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cocreate.config import settings
 from cocreate.core.money import Money
-from cocreate.royalties import clearing, ledger, periods, verify
+from cocreate.royalties import ledger, periods, verify
 from cocreate.royalties.ledger import Leg
 from cocreate.royalties.models import (
     Account,
@@ -23,7 +23,7 @@ from cocreate.royalties.models import (
     LedgerTransaction,
     Statement,
 )
-from tests.royalties.conftest import Shop
+from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
 
@@ -32,34 +32,6 @@ APRIL = datetime(2026, 4, 1, tzinfo=UTC)
 
 def _problems(session: Session, app: Flask) -> list[str]:
     return verify.verify(session, settings=settings(app))
-
-
-def _accrual(session: Session) -> LedgerTransaction:
-    return session.scalars(
-        select(LedgerTransaction).where(LedgerTransaction.kind == Kind.ACCRUAL)
-    ).one()
-
-
-@pytest.fixture
-def history(shop: Shop, db_session: Session, app: Flask) -> int:
-    """A sale of 3 (6.25), shipped, 1 unit refunded, cleared, 2.00 paid out, March closed."""
-    design = shop.design()
-    order = shop.sell((shop.variant(design), 3))
-    shop.ship(order)
-    (line,) = order.lines
-    shop.refund(order, {line.id: 1})
-    shop.clock.advance(timedelta(days=30))
-    clearing.clear_due(db_session, now=shop.clock.now(), settings=settings(app))
-    ledger.post(
-        db_session,
-        kind=Kind.PAYOUT,
-        creator_id=design.designer_id,
-        currency="EUR",
-        legs=[Leg(Account.CREATOR_CLEARED, -200), Leg(Account.PAYOUTS_IN_TRANSIT, 200)],
-        at=shop.clock.now(),
-    )
-    periods.close_period(db_session, "2026-03", actor_id=None, now=APRIL)
-    return design.designer_id
 
 
 def test_a_sound_ledger_passes(history: int, db_session: Session, app: Flask) -> None:
@@ -74,7 +46,7 @@ def test_an_unbalanced_transaction_is_named(
 ) -> None:
     if db_session.get_bind().dialect.name == "postgresql":
         pytest.skip("PostgreSQL refuses it: see the next test")
-    tid = _insert_unbalanced(db_session, history)
+    tid = insert_unbalanced(db_session, history)
     assert _problems(db_session, app) == [
         f"transaction {tid} (adjustment): its legs sum to 1, not 0"
     ]
@@ -82,26 +54,6 @@ def test_an_unbalanced_transaction_is_named(
     result = app.test_cli_runner().invoke(args=["royalties", "verify"])
     assert result.exit_code == 1
     assert result.output == f"transaction {tid} (adjustment): its legs sum to 1, not 0\n"
-
-
-def _insert_unbalanced(session: Session, creator: int) -> int:
-    tid = session.execute(
-        text(
-            "INSERT INTO ledger_transactions (kind, creator_id, period, occurred_at, currency,"
-            " memo) VALUES ('adjustment', :c, '2026-04', '2026-04-02 00:00:00', 'EUR', '')"
-            " RETURNING id"
-        ),
-        {"c": creator},
-    ).scalar_one()
-    for account, amount in (("creator_cleared", 101), ("royalty_expense", -100)):
-        session.execute(
-            text(
-                "INSERT INTO ledger_entries (transaction_id, account, creator_id, period,"
-                " amount_amount, amount_currency) VALUES (:t, :a, :c, '2026-04', :m, 'EUR')"
-            ),
-            {"t": tid, "a": account, "c": creator, "m": amount},
-        )
-    return int(tid)
 
 
 def test_postgresql_refuses_unbalanced_changed_or_deleted_ledger_rows(
@@ -120,7 +72,7 @@ def test_postgresql_refuses_unbalanced_changed_or_deleted_ledger_rows(
             db_session.execute(text(statement))
     with pytest.raises(DBAPIError, match="does not balance"), db_session.begin_nested():
         db_session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-        _insert_unbalanced(db_session, history)
+        insert_unbalanced(db_session, history)
 
 
 def test_a_statement_that_disagrees_with_the_ledger_is_named(
@@ -152,7 +104,7 @@ def test_a_statement_that_disagrees_with_the_ledger_is_named(
 def test_payouts_beyond_cleared_and_clearings_beyond_pending_are_named(
     history: int, db_session: Session, app: Flask, shop: Shop
 ) -> None:
-    accrual = _accrual(db_session)
+    accrual = only_accrual(db_session)
     ledger.post(
         db_session,
         kind=Kind.PAYOUT,
@@ -215,7 +167,7 @@ def test_a_paid_line_without_its_accrual_is_named(
     if db_session.get_bind().dialect.name == "postgresql":
         pytest.skip("PostgreSQL refuses the deletion")
     order = shop.sell((shop.variant(shop.design()), 1))
-    tid = _accrual(db_session).id
+    tid = only_accrual(db_session).id
     for table, column in (
         ("accrual_pieces", "transaction_id"),
         ("ledger_entries", "transaction_id"),
@@ -263,7 +215,7 @@ def test_reversals_that_do_not_give_back_their_accrual_are_named(
     (line,) = order.lines
     shop.refund(order, {line.id: 1})
     shop.refund(order)
-    (piece,) = _accrual(db_session).pieces
+    (piece,) = only_accrual(db_session).pieces
     assert _problems(db_session, app) == [
         f"accrual piece {piece.id} (3 units, 625): its reversals take back 3 units and 525"
     ]
@@ -285,7 +237,7 @@ def test_a_partial_reversal_off_by_a_cent_is_named(
     (line,) = order.lines
     monkeypatch.setattr(accruals, "_cumulative", greedy)
     shop.refund(order, {line.id: 1})
-    (piece,) = _accrual(db_session).pieces
+    (piece,) = only_accrual(db_session).pieces
     assert _problems(db_session, app) == [
         f"accrual piece {piece.id} (3 units, 625): its reversals take back 1 units and 210"
     ]

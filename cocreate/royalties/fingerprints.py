@@ -1,0 +1,201 @@
+"""`verify`'s quick check: the reconciliation's equalities compared as random fingerprints.
+
+`verify` must say whether millions of transactions each balance, whether each creator's
+months agree with their statements, and whether every paid order line has one accrual and
+every refunded unit one reversal. Checking each transaction or line on its own means grouping
+millions of rows, several times slower than reading them once (the README's benchmark). The
+quick check instead reads each table once, summing every amount times a random weight drawn
+for its transaction, line or month from a seed chosen afresh for each run:
+
+    Σ over legs of amount × h(transaction) = 0
+    Σ over paid lines of h(line) = Σ over accruals of h(their line)
+
+Each side is a sum of per-transaction (per-line, per-month) totals times independent random
+weights, so if any one total differs, the two sides are equal only if that one weight takes
+the single value that cancels the rest: a chance of 1 in 2**24 (the weights' range) for each
+check and run. A clean ledger always passes (the sums are exact integers). A failing check
+makes `verify` run the full, exact checks, which name each transaction, line or month at
+fault; run `verify --full` to run those anyway.
+
+What it compares (Σ_h: a sum weighted by h):
+- the legs: Σ_h(transaction) of every leg is 0 (each transaction balances);
+- per creator and account: Σ_h(month) of the legs equals Σ_h(month) of the statements'
+  movements plus the legs of the months still open (each closed month equals its statement);
+- per creator: payouts take no more than ever came into cleared earnings (exact sums);
+- the accruals' and reversals' tier pieces: Σ_h(transaction) of the pieces (reversals' taken
+  away) equals that of the legs on the creator's accounts, less the awards', adjustments' and
+  payouts' (clearings move between the two accounts and add nothing);
+- the shop: Σ_h(line) over paid lines equals that over accruals, and Σ_h(line) × units
+  refunded over paid lines equals that × units over reversals.
+
+The checks that stay exact in `verify.py` and are cheap run with it (each statement's opening
+against the month before, each reversal against the accrual piece it takes back). Only `--full`
+checks each transaction's shape (no single leg, no empty transaction, the pieces' units) and
+each accrual's pending earnings, which need a group per transaction or per accrual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+#: Bits of each random weight: a sum of 4 million amounts of up to 10**11 minor units times
+#: weights below 2**23 stays far inside PostgreSQL's numeric sums and SQLite's 64 bits for the
+#: ledgers an embedded SQLite site holds.
+WEIGHT_BITS = 24
+
+
+def _sqlite_weight(value: Any, seed: int) -> int | None:
+    """SQLite has no seeded hash: a keyed BLAKE2b of the value, WEIGHT_BITS bits, signed."""
+    if value is None:
+        return None
+    digest = hashlib.blake2b(
+        str(value).encode(), digest_size=8, key=seed.to_bytes(8, "big", signed=True)
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True) >> (64 - WEIGHT_BITS)
+
+
+def _weights(session: Session) -> dict[str, str]:
+    """The SQL of h(x) for an integer column (`h`) and a text column (`ht`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        shift = 64 - WEIGHT_BITS
+        return {
+            "h": f"(hashint8extended({{}}, CAST(:seed AS BIGINT)) >> {shift})",
+            "ht": f"(hashtextextended({{}}, CAST(:seed AS BIGINT)) >> {shift})",
+        }
+    driver = session.connection().connection.driver_connection
+    driver.create_function("verify_weight", 2, _sqlite_weight, deterministic=True)  # type: ignore[union-attr]
+    return {"h": "verify_weight({}, :seed)", "ht": "verify_weight({}, :seed)"}
+
+
+# Per creator and account: the legs' total, inflow, and sums weighted by transaction and by
+# month; the statements' movements weighted by month with the open months' legs; the awards',
+# adjustments' and payouts' legs (a few rows, from a partial index). One row per problem.
+_LEDGER = """
+WITH legs AS MATERIALIZED (
+    SELECT creator_id, account,
+        sum(CASE WHEN amount_amount > 0 THEN amount_amount ELSE 0 END) AS inflow,
+        sum(amount_amount * {h_tx}) AS by_tx,
+        sum(amount_amount * {ht_period}) AS by_month
+    FROM ledger_entries GROUP BY creator_id, account
+), sundry AS MATERIALIZED (
+    SELECT t.creator_id, t.kind, e.account,
+        sum(e.amount_amount) AS total,
+        sum(CASE WHEN e.amount_amount > 0 THEN e.amount_amount ELSE 0 END) AS inflow,
+        sum(e.amount_amount * {h_t_id}) AS by_tx
+    FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+    WHERE t.kind IN ('award', 'adjustment', 'payout')
+    GROUP BY t.creator_id, t.kind, e.account
+), months AS (
+    SELECT creator_id, account, by_month AS difference FROM legs
+    WHERE account IN ('creator_pending', 'creator_cleared')
+    UNION ALL
+    SELECT creator_id, 'creator_pending',
+        -sum((closing_pending - opening_pending) * {ht_s_period})
+    FROM royalty_statements GROUP BY creator_id
+    UNION ALL
+    SELECT creator_id, 'creator_cleared',
+        -sum((closing_cleared - opening_cleared) * {ht_s_period})
+    FROM royalty_statements GROUP BY creator_id
+    UNION ALL
+    SELECT creator_id, account, -sum(amount_amount * {ht_period})
+    FROM ledger_entries
+    WHERE period > :last_closed AND account IN ('creator_pending', 'creator_cleared')
+    GROUP BY creator_id, account
+), payouts AS (
+    SELECT creator_id,
+        sum(CASE WHEN kind = 'payout' THEN -total ELSE 0 END) AS paid,
+        sum(CASE WHEN kind = 'payout' THEN -inflow ELSE inflow END) AS earned
+    FROM (
+        SELECT creator_id, 'any' AS kind, 0 AS total, inflow FROM legs
+        WHERE account = 'creator_cleared'
+        UNION ALL
+        SELECT creator_id, kind, total, inflow FROM sundry
+        WHERE kind = 'payout' AND account = 'creator_cleared'
+    ) cleared
+    GROUP BY creator_id
+)
+SELECT 'balance' AS name, NULL AS creator_id, NULL AS account
+FROM (SELECT sum(by_tx) AS total FROM legs) balance WHERE coalesce(total, 0) <> 0
+UNION ALL
+SELECT 'month', creator_id, account FROM months
+GROUP BY creator_id, account HAVING sum(difference) <> 0
+UNION ALL
+SELECT 'payout', creator_id, NULL FROM payouts WHERE paid > earned
+UNION ALL
+SELECT 'pieces', NULL, NULL FROM (
+    SELECT sum(by_tx) AS total FROM (
+        SELECT by_tx FROM legs WHERE account IN ('creator_pending', 'creator_cleared')
+        UNION ALL
+        SELECT -by_tx FROM sundry WHERE account IN ('creator_pending', 'creator_cleared')
+        UNION ALL
+        SELECT -sum(CASE WHEN reverses_id IS NULL THEN amount_amount ELSE -amount_amount END
+            * {h_transaction}) FROM accrual_pieces
+    ) sides
+) pieces WHERE coalesce(total, 0) <> 0
+"""
+
+#: The shop's two equalities in one sum: each paid line weighs h(line) × (1 + UNITS_FACTOR ×
+#: units refunded), each accrual h(line) and each reversal h(line) × UNITS_FACTOR × its units.
+#: A line has at most one accrual (a unique index), so its accruals' difference is -1, 0 or 1
+#: and cannot cancel a difference in units, a multiple of UNITS_FACTOR.
+UNITS_FACTOR = 1024
+
+# The shop's side, in one pass over the order lines: each line joined to its order only when
+# that order is not simply paid or fulfilled (orders not paid, or refunded: the few), and to its
+# confirmed refunds' units; then the accruals (from their unique index) and the reversals.
+_SHOP = """
+SELECT
+    coalesce((
+        SELECT sum({h_l_id} * CASE WHEN special.unpaid THEN 0 ELSE 1 + :units_factor * (
+            CASE WHEN special.refunded THEN l.quantity ELSE coalesce(refunded.units, 0) END)
+            END)
+        FROM order_lines l
+        LEFT JOIN (
+            SELECT id, (paid_at IS NULL OR state NOT IN
+                    ('paid', 'fulfilled', 'partially_refunded', 'refunded')) AS unpaid,
+                (state = 'refunded') AS refunded
+            FROM orders WHERE paid_at IS NULL OR state NOT IN ('paid', 'fulfilled')
+        ) special ON special.id = l.order_id
+        LEFT JOIN (
+            SELECT rl.order_line_id, sum(rl.quantity) AS units
+            FROM refund_lines rl JOIN refunds rf ON rf.id = rl.refund_id
+            WHERE rf.state = 'done' GROUP BY rl.order_line_id
+        ) refunded ON refunded.order_line_id = l.id
+    ), 0)
+    - coalesce((SELECT sum({h_line}) FROM ledger_transactions WHERE kind = 'accrual'), 0)
+    - coalesce((SELECT sum(:units_factor * units * {h_line}) FROM ledger_transactions
+        WHERE kind = 'reversal'), 0)
+"""
+
+
+def _sql(template: str, weights: dict[str, str]) -> Any:
+    h, ht = weights["h"], weights["ht"]
+    return text(
+        template.format(
+            h_tx=h.format("transaction_id"),
+            h_transaction=h.format("transaction_id"),
+            h_t_id=h.format("t.id"),
+            h_l_id=h.format("l.id"),
+            h_line=h.format("order_line_id"),
+            ht_period=ht.format("period"),
+            ht_s_period=ht.format("period"),
+        )
+    )
+
+
+def screen(session: Session, *, seed: int, last_closed: str | None) -> list[str]:
+    """The checks whose fingerprints disagree under `seed`, one line each ([] when all agree):
+    "balance", "month <creator> <account>", "payout <creator>", "pieces", "lines"."""
+    weights = _weights(session)
+    params = {"seed": seed, "last_closed": last_closed or "", "units_factor": UNITS_FACTOR}
+    suspects = [
+        " ".join(str(part) for part in row if part is not None)
+        for row in session.execute(_sql(_LEDGER, weights), params)
+    ]
+    if session.execute(_sql(_SHOP, weights), params).scalar_one() != 0:
+        suspects.append("lines")
+    return suspects
