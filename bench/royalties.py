@@ -18,8 +18,10 @@ verifying's, not the seeding's; see `start_forkserver`):
   sum(amount_amount) FROM ledger_entries WHERE period = '2026-10' GROUP BY creator_id,
   account`, after a warm-up run of the baseline;
 * 2026-10 and 2026-11 are then closed for good, so every month has its statements, and
-* verify: `verify(session, settings=…)` over the twelve months, after a warm-up run of both,
-  against the same bare GROUP BY over every entry;
+* verify: `verify(session, settings=…)` over the twelve months (its quick check: fingerprints,
+  see cocreate/royalties/fingerprints.py), after a warm-up run of both, against the same bare
+  GROUP BY over every entry; `verify(…, full=True)` (every exact check) is timed once beside it,
+  for the record;
 * each subject and its baseline are tried `--repeat` times (3), alternating which goes first
   so that other work on the machine weighs on both alike; the best of each is compared;
 * peak RSS of that process (resource.getrusage), and its peak before the first close.
@@ -34,7 +36,8 @@ balance then does not fire once per leg at commit (verify checks the same thing 
 With `--json` the last line is one JSON object: backend, close_month_ratio, verify_ratio,
 peak_rss_mb, and per scale (`runs`): lines, rows per table, seed_seconds, close_seconds (each
 try), close_best_seconds, close_baseline_seconds, verify_seconds, verify_baseline_seconds,
-verify_problems, statements, rss_before_mb, peak_rss_mb.
+verify_problems, verify_full_seconds, verify_full_problems, statements, rss_before_mb,
+peak_rss_mb.
 """
 
 from __future__ import annotations
@@ -200,6 +203,14 @@ def measure(url: str, repeat: int, profile: bool) -> dict[str, Any]:
             out["verify_tries"], out["verify_baseline_tries"] = alternate(
                 repeat, lambda: verify(session, settings=settings), all_baseline
             )
+
+            # Every exact check, once, for the record (no target: run weekly, or when the
+            # quick check finds something).
+            def full() -> list[str]:
+                return verify(session, settings=settings, full=True)
+
+            out["verify_full_problems"] = len(full())
+            out["verify_full_seconds"] = timed(full)
             session.rollback()
         base_conn.close()
     out["peak_rss_mb"] = round(rss_mb(), 1)
@@ -308,6 +319,9 @@ def report(run: dict[str, Any]) -> None:
     ):
         mine, base = run[f"{name}_best_seconds"], run[f"{name}_baseline_best_seconds"]
         print(fmt.format(label, _s(mine), _s(base), _s(run[ratio]), TARGET))
+    if run.get("verify_full_seconds") is not None:
+        full, found = run["verify_full_seconds"], run["verify_full_problems"]
+        print(f"  verify --full (every exact check, no target): {full:.2f} s, {found} problem(s)")
     print(f"  verify problems: {run['verify_problem_count']}"
           + "".join(f"\n    {p}" for p in run["verify_problems"] or []))  # fmt: skip
     print(f"  measuring process RSS: {run['rss_before_mb']} MB before closing, peak "
