@@ -163,12 +163,15 @@ def test_a_clearing_beyond_pending_is_found_by_the_full_check_alone(
         at=shop.clock.now(),
         related_id=accrual.id,
     )
-    assert verify.verify(db_session, settings=settings(app)) == []
     expected = f"accrual {accrual.id}: cleared or reversed 100 more than it had pending"
+    # SQLite runs the exact checks at once (verify.quick_first).
+    quick = verify.quick_first(db_session)
+    assert verify.verify(db_session, settings=settings(app)) == ([] if quick else [expected])
     assert verify.verify(db_session, settings=settings(app), full=True) == [expected]
     db_session.commit()
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["royalties", "verify"]).output == "ledger OK\n"
+    output = runner.invoke(args=["royalties", "verify"]).output
+    assert output == ("ledger OK\n" if quick else expected + "\n")
     result = runner.invoke(args=["royalties", "verify", "--full"])
     assert (result.exit_code, result.output) == (1, expected + "\n")
 
@@ -216,6 +219,7 @@ def test_pieces_against_the_direction_of_their_leg_are_named(
 def test_a_difference_no_exact_check_names_is_still_reported(
     history: int, db_session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(verify, "quick_first", lambda _session: True)
     monkeypatch.setattr(fingerprints, "screen", lambda *_a, **_k: ["balance", "lines"])
     assert verify.verify(db_session, settings=settings(app)) == [
         "the quick check found the ledger inconsistent (balance; lines) but no exact check "
