@@ -1,5 +1,8 @@
 """`verify`'s quick check: the reconciliation's equalities compared as random fingerprints.
 
+`verify` runs it first on PostgreSQL (`verify.quick_first`); SQLite, whose weights are a
+Python function, runs the exact checks at once, but the tests run both on both.
+
 `verify` must say whether millions of transactions each balance, whether each creator's
 months agree with their statements, and whether every paid order line has one accrual and
 every refunded unit one reversal. Checking each transaction or line on its own means grouping
