@@ -127,25 +127,51 @@ def fulfil(session: Session, run: ProductionRun, *, at: datetime) -> list[int]:
     Requests for sizes the run did not print stay open. Called by `lifecycle.mark_in_stock`
     under the run's lock, so a run fulfils once."""
     printed = {(line.product, line.size) for line in run.lines}
+    return _fulfil(session, run.design_id, printed, at=at)
+
+
+def back_on_sale(session: Session, variant_ids: Collection[int], *, at: datetime) -> list[int]:
+    """Units of these variants went back on sale without a run (a refund returned them to
+    stock, shop/refunds.py): as when a run arrives, the open requests for each one's product and
+    size are fulfilled and their members told, if its design is on sale (a retired design's
+    units are not sold, so its requests wait for a reprint). Returns who was told."""
+    if not variant_ids:
+        return []
     rows = session.execute(
-        select(
-            ReprintRequest.id,
-            ReprintRequest.requester_id,
-            ReprintRequest.product,
-            ReprintRequest.size,
-        ).where(ReprintRequest.design_id == run.design_id, ReprintRequest.fulfilled_at.is_(None))
+        select(Variant.design_id, Variant.product, Variant.size)
+        .join(Design, Design.id == Variant.design_id)
+        .where(Variant.id.in_(sorted(set(variant_ids))), Design.state == DesignState.ON_SALE)
     ).all()
-    done = [row for row in rows if (row.product, row.size) in printed]
+    options: dict[int, set[Option]] = {}
+    for design_id, product, size in rows:
+        options.setdefault(design_id, set()).add((product, size))
+    told: set[int] = set()
+    for design_id in sorted(options):
+        told.update(_fulfil(session, design_id, options[design_id], at=at))
+    return sorted(told)
+
+
+def _fulfil(session: Session, design_id: int, options: set[Option], *, at: datetime) -> list[int]:
+    """Fulfil the design's open requests for `options` and tell their members; who was told."""
+    rows = session.execute(
+        select(ReprintRequest.id, ReprintRequest.product, ReprintRequest.size).where(
+            ReprintRequest.design_id == design_id, ReprintRequest.fulfilled_at.is_(None)
+        )
+    ).all()
+    done = [row.id for row in rows if (row.product, row.size) in options]
     if not done:
         return []
-    session.execute(
+    # Still open when updated: two stock arrivals at once (two refunds returning the same
+    # size) fulfil a request once, and only the one that did tells its member.
+    fulfilled = session.scalars(
         update(ReprintRequest)
-        .where(ReprintRequest.id.in_([row.id for row in done]))
+        .where(ReprintRequest.id.in_(done), ReprintRequest.fulfilled_at.is_(None))
         .values(fulfilled_at=at)
+        .returning(ReprintRequest.requester_id)
         .execution_options(synchronize_session=False)
-    )
-    told = sorted({row.requester_id for row in done})
-    notifications.reprint_available(session, design_id=run.design_id, recipient_ids=told)
+    ).all()
+    told = sorted(set(fulfilled))
+    notifications.reprint_available(session, design_id=design_id, recipient_ids=told)
     return told
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from cocreate.accounts.services import AccountError, normalise_email
@@ -95,3 +95,17 @@ class RefundForm(FlaskForm):
         validators=[DataRequired(), Length(max=1000)],
         description=_l("Kept in the order's history and the staff audit log."),
     )
+    restock = BooleanField(
+        _l("Return the units to stock"),
+        description=_l(
+            "They go back on sale once the payment service confirms the refund. Ticked until "
+            "the order ships; after that, only for units that came back fit to sell."
+        ),
+    )
+
+    def validate_restock(self, field: Any) -> None:
+        # A ticked box sends its value, "y"; anything else is a form made by hand.
+        if field.raw_data and field.raw_data != ["y"]:
+            raise ValidationError(
+                _l("“Return the units to stock” can only be ticked or left empty.")
+            )

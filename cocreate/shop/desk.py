@@ -86,9 +86,13 @@ def refund(
     whole: bool,
     reason: str,
     at: datetime,
+    restock: bool = False,
 ) -> Refund:
     """Plan the refund under the order's lock (so what is left is what is left now), record
-    it pending and queue it for the gateway. Raises refunds.RefundError with a message."""
+    it pending and queue it for the gateway; `restock` puts its units back on sale once the
+    gateway confirms it. Raises refunds.RefundError with a message."""
     payment_events.lock(session, order)
     plan = refunds.plan_refund(order, quantities, whole=whole)
-    return refunds.request_refund(session, order, actor, plan, reason=reason, at=at)
+    return refunds.request_refund(
+        session, order, actor, plan, reason=reason, at=at, restock=restock
+    )

@@ -55,7 +55,8 @@ def _page_context(order: Order, **forms: Any) -> dict[str, Any]:
         "history": rows,
         "names": names,
         "fulfil_form": forms.get("fulfil_form") or FulfilForm(formdata=None),
-        "refund_form": forms.get("refund_form") or RefundForm(formdata=None),
+        "refund_form": forms.get("refund_form")
+        or RefundForm(formdata=None, data={"restock": refunds.restock_by_default(order)}),
         "units": forms.get("units", {}),
         "can_fulfil": order.fulfilled_at is None
         and lifecycle.TRANSITIONS.allows(order.state, OrderState.FULFILLED),
@@ -134,13 +135,12 @@ def refund(number: str) -> ResponseReturnValue:
     if units is None:
         return _refused(number, _("Quantities must be whole numbers."), FAILED, refund_form=form)
     if not form.validate():
-        return _refused(
-            number,
-            _("Please say why this order is refunded."),
-            FAILED,
-            refund_form=form,
-            units=units,
+        message = (
+            str(form.restock.errors[0])
+            if form.restock.errors
+            else _("Please say why this order is refunded.")
         )
+        return _refused(number, message, FAILED, refund_form=form, units=units)
     try:
         made = desk.refund(
             db.session(),
@@ -150,14 +150,20 @@ def refund(number: str) -> ResponseReturnValue:
             whole=whole,
             reason=form.reason.data or "",
             at=clock().now(),
+            restock=bool(form.restock.data),
         )
     except refunds.RefundError as error:
         return _refused(number, str(error), FAILED, refund_form=form, units=units)
-    flash(
-        _(
+    if made.restock:
+        sent = _(
+            "A refund of %(amount)s is on its way to the payment service; its units go back "
+            "to stock once it is done.",
+            amount=format_money(made.amount),
+        )
+    else:
+        sent = _(
             "A refund of %(amount)s is on its way to the payment service.",
             amount=format_money(made.amount),
-        ),
-        "success",
-    )
+        )
+    flash(sent, "success")
     return redirect(url_for("order_desk.detail", number=order.number))

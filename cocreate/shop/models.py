@@ -178,7 +178,8 @@ class Refund(Base):
     None).
 
     Pending until the gateway confirms it. The staff audit log reads these rows: who asked
-    (`requested_by_id`), when (`created_at`) and why (`reason`)."""
+    (`requested_by_id`), when (`created_at`), why (`reason`) and whether the units went back to
+    stock (`restock`)."""
 
     __tablename__ = "refunds"
     __table_args__ = (
@@ -197,6 +198,10 @@ class Refund(Base):
     amount: Mapped[Money] = money_column("amount")
     #: Whether this refund gives the shipping back too (only a refund of everything left does).
     includes_shipping: Mapped[bool] = mapped_column(default=False)
+    #: Whether its units go back on sale: staff choose per refund (an automatic refund gives back
+    #: a payment, no units: False). Added to the variants' stock once, as the refund turns done
+    #: (`refunds.restock`), so a refund the gateway never confirms returns nothing.
+    restock: Mapped[bool] = mapped_column(default=False)
     #: The payment refunded: the order's, or a second payment of it that is given back.
     payment_reference: Mapped[str] = mapped_column(String(255))
     #: The gateway's refund id, once it answered (a webhook may bring it first).

@@ -137,8 +137,9 @@ def checkout_expired(session: Session, order: Order, *, at: datetime) -> None:
 def refund_confirmed(
     session: Session, order: Order, *, refund_reference: str, amount: Money, at: datetime
 ) -> None:
-    """The gateway confirmed refund `refund_reference` of `amount`: record it done, move the
-    order to refunded or partially refunded, and tell the buyer. Idempotent by reference.
+    """The gateway confirmed refund `refund_reference` of `amount`: record it done, put its
+    units back on sale if staff chose so, move the order to refunded or partially refunded,
+    and tell the buyer. Idempotent by reference.
 
     The refund is found by its gateway reference, or else (its webhook came before the
     outbox stored the reference) as the order's oldest pending refund of that amount; a
@@ -165,6 +166,10 @@ def refund_confirmed(
     refund.state = RefundState.DONE
     refund.done_at = at
     session.flush()
+    # Here, past the DONE check under the order's lock: the units go back once per refund.
+    # Before the state's move and its royalty reversal: the order's row, then the variants',
+    # then the ledger's, the order a late payment takes them in when it reserves stock again.
+    refunds.restock(session, order, refund, at=at)
     _refunded_state(session, order, at)
     signals.refund_done.send(Order, session=session, order=order, refund=refund, at=at)
     emails.send_refunded(order, refund)

@@ -11,10 +11,23 @@ Amounts: a line gives back its tax-included unit price × units. Shipping goes b
 a refund of everything that is left (the "whole order" refund): refunding some units of a
 line keeps the shipping, which was spent. Each refunded part of a line also carries its net
 and tax, cut from the line's own net so that all the line's refunds add up to it exactly.
+
+Stock: staff choose per refund whether its units go back on sale (`Refund.restock`; the form
+ticks it while the order has not shipped: the units are still on the shelf). They are added
+to the variants' stock when the refund is done, not when it is asked for: units and money go
+back together, so a refund the gateway refuses (it stays pending while the outbox retries)
+puts nothing on sale that the order still counts as sold and may still ship. Done happens
+once per refund, under the order's lock (`payment_events.refund_confirmed`): a webhook and
+the sender both confirming it, or a retried delivery, restock once. An automatic refund gives
+back a payment, never units taken for it, and restocks nothing: a late payment's stock was
+released at expiry and could not be taken again (that is why it is refunded); a duplicate
+payment's order keeps the units its first payment bought; a payment of the wrong amount
+leaves its order pending, whose reservation is released by the expiry as usual.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +41,8 @@ from cocreate.accounts.models import User
 from cocreate.core import jobs, outbox
 from cocreate.core.lifecycle import NotAllowed
 from cocreate.core.money import Money, round_minor
+from cocreate.production import reprints
+from cocreate.shop import reservations
 from cocreate.shop.items import item_name
 from cocreate.shop.models import (
     Order,
@@ -37,6 +52,8 @@ from cocreate.shop.models import (
     RefundCause,
     RefundLine,
 )
+
+logger = logging.getLogger(__name__)
 
 KIND = "shop.refund"
 MAX_REASON = 1000
@@ -145,11 +162,31 @@ def plan_refund(order: Order, quantities: Mapping[int, int], *, whole: bool) -> 
     return RefundPlan(tuple(planned), shipping, amount)
 
 
+def restock_by_default(order: Order) -> bool:
+    """What the refund form proposes: units of an order not shipped yet are on the shelf, so
+    they go back on sale; once shipped, they are with the buyer, and staff tick it only for
+    units that came back in a state to sell again."""
+    return order.fulfilled_at is None
+
+
+def stock_taken(order: Order) -> bool:
+    """Whether the order's units were taken from stock and still count as sold: reserved at
+    checkout (or again, for a late payment) and not released since. Only those can go back."""
+    return not order.stock_released
+
+
 def request_refund(
-    session: Session, order: Order, actor: User, plan: RefundPlan, *, reason: str, at: datetime
+    session: Session,
+    order: Order,
+    actor: User,
+    plan: RefundPlan,
+    *,
+    reason: str,
+    at: datetime,
+    restock: bool = False,
 ) -> Refund:
-    """Record the staff refund pending and queue it for the gateway. The caller holds the
-    order's lock (and planned under it)."""
+    """Record the staff refund pending and queue it for the gateway; `restock` puts its units
+    back on sale once it is done. The caller holds the order's lock (and planned under it)."""
     if not actor.is_staff:
         raise NotAllowed
     reason = reason.strip()
@@ -164,6 +201,8 @@ def request_refund(
         cause=RefundCause.STAFF,
         amount=plan.amount,
         includes_shipping=plan.includes_shipping,
+        # Only units taken for the order go back (a refund of the shipping alone has none).
+        restock=restock and bool(plan.lines) and stock_taken(order),
         payment_reference=order.payment_reference or "",
         reason=reason,
         requested_by_id=actor.id,
@@ -190,11 +229,13 @@ def refund_automatically(
     *,
     at: datetime,
 ) -> Refund:
-    """Give back a payment the order cannot keep (late, duplicate or of the wrong amount)."""
+    """Give back a payment the order cannot keep (late, duplicate or of the wrong amount). It
+    returns nothing to stock: no units were taken for that payment (see the module)."""
     refund = Refund(
         order_id=order.id,
         cause=cause,
         amount=amount,
+        restock=False,
         payment_reference=payment_reference,
         created_at=at,
     )
@@ -207,3 +248,33 @@ def refund_automatically(
 def _enqueue(session: Session, refund: Refund, at: datetime) -> None:
     message = outbox.add(session, KIND, {"refund_id": refund.id}, now=at)
     jobs.deliver_after_commit([message.id])
+
+
+def units_to_restock(order: Order, refund: Refund) -> dict[int, int]:
+    """Variant id → units the refund puts back on sale: its lines' units if staff chose so (an
+    order may list one variant on two lines)."""
+    if not refund.restock:
+        return {}
+    variant_of = {line.id: line.variant_id for line in order.lines}
+    units: dict[int, int] = {}
+    for part in refund.lines:
+        variant_id = variant_of[part.order_line_id]
+        units[variant_id] = units.get(variant_id, 0) + part.quantity
+    return units
+
+
+def restock(session: Session, order: Order, refund: Refund, *, at: datetime) -> list[int]:
+    """Put the refund's units back on sale if staff chose so, as stock arriving does: members
+    waiting for a reprint of those sizes are told (production's reprint requests). Returns the
+    variants restocked. Called by `payment_events.refund_confirmed` as the refund turns done,
+    under the order's lock: once per refund."""
+    units = units_to_restock(order, refund)
+    added = reservations.put_back(session, units)
+    if len(added) < len(units):
+        logger.warning(
+            "refund %s: variants %s no longer exist; their units were not restocked",
+            refund.id,
+            sorted(set(units) - set(added)),
+        )
+    reprints.back_on_sale(session, added, at=at)
+    return added

@@ -113,18 +113,30 @@ def reserve(session: Session, wanted: Mapping[int, int]) -> None:
                 raise _sold_out(variant, title, variant.stock_on_hand)
 
 
+def put_back(session: Session, units: Mapping[int, int]) -> list[int]:
+    """Add `units` (variant id → units) to the variants' stock, each in one `stock_on_hand =
+    stock_on_hand + q` UPDATE: the addition happens in the database, so a checkout taking from
+    the same row, or another refund putting back, meanwhile is never lost. Returns the variants
+    it added to, by id (a variant deleted since is skipped: its units have nowhere to go).
+    Doing it once is the caller's job."""
+    added = []
+    for variant_id in sorted(units):  # the same order as reserving: no deadlock between them
+        result = session.execute(
+            update(Variant)
+            .where(Variant.id == variant_id)
+            .values(stock_on_hand=Variant.stock_on_hand + units[variant_id])
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            added.append(variant_id)
+    return added
+
+
 def release(session: Session, order: Order) -> bool:
     """Give the order's stock back, once. The caller holds the order's row lock (and has just
     moved it out of pending payment). False when it was already given back."""
     if order.stock_released:
         return False
-    wanted = quantities(order.lines)
-    for variant_id in sorted(wanted):  # the same order as reserving: no deadlock between them
-        session.execute(
-            update(Variant)
-            .where(Variant.id == variant_id)
-            .values(stock_on_hand=Variant.stock_on_hand + wanted[variant_id])
-        )
+    put_back(session, quantities(order.lines))
     order.stock_released = True
     session.flush()
     return True

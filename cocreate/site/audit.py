@@ -284,7 +284,8 @@ def run_moves() -> Select[Any]:
 #: Every source of the log. The shop's refunds and the royalties' payouts are added here.
 def refunds_asked() -> Select[Any]:
     """Refunds staff asked for (automatic ones, for late or duplicate payments, have no
-    actor), at the moment they asked; the order's number names it."""
+    actor), at the moment they asked; the order's number names it. The reason is "1:" or "0:"
+    (whether the units go back to stock) and the staff member's words."""
     return (
         select(
             *columns(
@@ -294,7 +295,10 @@ def refunds_asked() -> Select[Any]:
                 subject=Order.number,
                 target="order",
                 target_id=Order.id,
-                reason=Refund.reason,
+                reason=case(
+                    (Refund.restock, literal("1:", String())), else_=literal("0:", String())
+                )
+                + Refund.reason,
                 row_id=Refund.id,
             )
         )
@@ -456,6 +460,13 @@ def _batch(reason: str) -> str:
     )
 
 
+def _refund(reason: str) -> str:
+    restock, words = _split(reason)
+    if restock:
+        return gettext("%(reason)s (units returned to stock)", reason=words)
+    return words
+
+
 def _adjustment(reason: str) -> str:
     amount, words = _split(reason)
     return gettext("%(amount)s: %(reason)s", amount=format_money(amount), reason=words)
@@ -487,7 +498,7 @@ KINDS: dict[str, Kind] = {
     "run_in_stock": Kind(_l("Run in stock")),
     "run_closed": Kind(_l("Run closed")),
     "run_cancelled": Kind(_l("Run cancelled")),
-    "order_refunded": Kind(_l("Order refunded")),
+    "order_refunded": Kind(_l("Order refunded"), _refund),
     "order_fulfilled": Kind(_l("Order shipped")),
     "payouts_run": Kind(_l("Payouts run"), _batch),
     "payout_recorded": Kind(_l("Payout recorded paid")),
