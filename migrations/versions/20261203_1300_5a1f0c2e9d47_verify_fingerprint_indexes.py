@@ -6,7 +6,7 @@ payout transactions, from partial indexes instead of scanning every transaction
 line alone.
 
 Revision ID: 5a1f0c2e9d47
-Revises: 4bb7227f74a2
+Revises: 5e2a9c7d41b3
 Create Date: 2026-12-03 08:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5a1f0c2e9d47"
-down_revision: str | None = "4bb7227f74a2"
+down_revision: str | None = "5e2a9c7d41b3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
