@@ -13,11 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cocreate.core import jobs
 from cocreate.core.outbox import OutboxMessage, OutboxStatus
 from cocreate.designs import derivatives
 from cocreate.designs.models import Design, DesignState, Mockup
 from tests.accounts.factories import UserFactory
+from tests.designs.conftest import DeliverRow
 from tests.designs.test_design_pages import SMALL, _form, artwork_png
 
 #: Every catalogue product's mockups: six tee colours, the poster, two tote colours.
@@ -39,21 +39,6 @@ IMG_SRC = re.compile(r'<img[^>]*src="([^"]*)"')
 @pytest.fixture
 def app_overrides() -> dict[str, Any]:
     return SMALL
-
-
-@pytest.fixture
-def handed(app: Flask) -> list[list[int]]:
-    """Nobody delivers after the commit: rows stay pending until the test delivers them."""
-    calls: list[list[int]] = []
-    jobs.state(app).dispatch = lambda _app, ids: calls.append(ids)
-    return calls
-
-
-@pytest.fixture
-def designer(db_session: Session, auth: Any) -> Any:
-    user = UserFactory(email="des@example.test")
-    auth.login("des@example.test")
-    return user
 
 
 def _rows(session: Session) -> list[OutboxMessage]:
@@ -86,7 +71,12 @@ def _on_disk(app: Flask, key: str) -> bool:
 
 
 def test_upload_stores_the_master_and_one_row_then_the_job_draws_the_rest(
-    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+    client: FlaskClient,
+    app: Flask,
+    db_session: Session,
+    designer: Any,
+    handed: list[list[int]],
+    deliver_row: DeliverRow,
 ) -> None:
     location = _upload(client)
     design = _design(db_session)
@@ -108,8 +98,8 @@ def test_upload_stores_the_master_and_one_row_then_the_job_draws_the_rest(
     mine = client.get("/my/designs").get_data(as_text=True)
     assert "Sunny Side" in mine and IMG_SRC.findall(mine) == []
 
-    assert dict(jobs.deliver(app, [row.id])) == {"sent": 1}
-    design = _design(db_session)
+    outcome, design = deliver_row(row)
+    assert outcome == {"sent": 1}
     assert design.images_ready
     mockups = _mockups(db_session, design)
     assert [(m.product, m.colour) for m in mockups] == MOCKUP_NAMES
@@ -132,12 +122,11 @@ def test_upload_stores_the_master_and_one_row_then_the_job_draws_the_rest(
 
 
 def test_a_second_delivery_changes_nothing(
-    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+    client: FlaskClient, app: Flask, db_session: Session, designer: Any, deliver_row: DeliverRow
 ) -> None:
     _upload(client)
     [row] = _rows(db_session)
-    jobs.deliver(app, [row.id])
-    design = _design(db_session)
+    _, design = deliver_row(row)
     before = [(m.id, m.product, m.colour, m.key) for m in _mockups(db_session, design)]
     web = (design.thumb_webp_key, design.gallery_webp_key)
     with app.app_context():
@@ -152,7 +141,7 @@ def test_a_second_delivery_changes_nothing(
 
 
 def test_a_row_for_replaced_artwork_does_nothing(
-    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+    client: FlaskClient, db_session: Session, designer: Any, deliver_row: DeliverRow
 ) -> None:
     location = _upload(client)
     first_key = _design(db_session).original_key
@@ -168,24 +157,22 @@ def test_a_row_for_replaced_artwork_does_nothing(
     assert first.payload["original_key"] == first_key != design.original_key
     assert second.payload == {"design_id": design_id, "original_key": design.original_key}
 
-    assert dict(jobs.deliver(app, [first.id])) == {"sent": 1}
-    design = _design(db_session)
+    outcome, design = deliver_row(first)
+    assert outcome == {"sent": 1}
     assert not design.images_ready and _mockups(db_session, design) == []
     assert PENDING in client.get(location).get_data(as_text=True)
 
-    jobs.deliver(app, [second.id])
-    design = _design(db_session)
+    _, design = deliver_row(second)
     assert design.images_ready and (design.width, design.height) == (520, 480)
     assert len(_mockups(db_session, design)) == 9
 
 
 def test_the_same_file_again_keeps_the_drawn_images_and_queues_nothing(
-    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+    client: FlaskClient, db_session: Session, designer: Any, deliver_row: DeliverRow
 ) -> None:
     _upload(client)
     [row] = _rows(db_session)
-    jobs.deliver(app, [row.id])
-    design = _design(db_session)
+    _, design = deliver_row(row)
     thumb = design.thumb_webp_key
     response = client.post(
         f"/designs/{design.id}/edit",
@@ -201,10 +188,9 @@ def test_the_same_file_again_keeps_the_drawn_images_and_queues_nothing(
 
 def test_a_failed_job_stays_pending_with_its_attempt_and_writes_no_row(
     client: FlaskClient,
-    app: Flask,
     db_session: Session,
     designer: Any,
-    handed: list[list[int]],
+    deliver_row: DeliverRow,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _upload(client)
@@ -214,23 +200,23 @@ def test_a_failed_job_stays_pending_with_its_attempt_and_writes_no_row(
         raise OSError("disk full")
 
     monkeypatch.setattr(derivatives, "render_all_mockups", full_disk)
-    assert dict(jobs.deliver(app, [row.id])) == {"pending": 1}
+    outcome, design = deliver_row(row)
+    assert outcome == {"pending": 1}
     [row] = _rows(db_session)
     assert row.status is OutboxStatus.PENDING and row.attempts == 1
     assert row.last_error == "OSError: disk full"
-    design = _design(db_session)
     assert design.thumb_webp_key is None and design.gallery_webp_key is None
     assert _mockups(db_session, design) == []
 
     # The retry, once due, draws them.
     monkeypatch.undo()
-    assert dict(jobs.deliver(app, [row.id], now=row.next_attempt_at)) == {"sent": 1}
-    design = _design(db_session)
+    outcome, design = deliver_row(row, now=row.next_attempt_at)
+    assert outcome == {"sent": 1}
     assert design.images_ready and len(_mockups(db_session, design)) == 9
 
 
 def test_submit_is_refused_while_the_mockups_are_drawn(
-    client: FlaskClient, app: Flask, db_session: Session, designer: Any, handed: list[list[int]]
+    client: FlaskClient, db_session: Session, designer: Any, deliver_row: DeliverRow
 ) -> None:
     _upload(client)
     design = _design(db_session)
@@ -243,7 +229,7 @@ def test_submit_is_refused_while_the_mockups_are_drawn(
     assert _design(db_session).state is DesignState.DRAFT
 
     [row] = _rows(db_session)
-    jobs.deliver(app, [row.id])
+    deliver_row(row)
     assert client.post(f"/designs/{design.id}/submit").status_code == 302
     assert _design(db_session).state is DesignState.SUBMITTED
 

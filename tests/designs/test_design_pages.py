@@ -47,13 +47,6 @@ def _form(data: bytes | None = None, **fields: Any) -> dict[str, Any]:
     return form
 
 
-@pytest.fixture
-def designer(db_session: Session, auth: Any) -> Any:
-    user = UserFactory(email="des@example.test")
-    auth.login("des@example.test")
-    return user
-
-
 def test_create_draft_with_artwork_and_mockups(
     client: FlaskClient, app: Flask, db_session: Session, designer: Any
 ) -> None:
