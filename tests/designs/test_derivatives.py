@@ -252,6 +252,8 @@ def test_the_pending_page_in_french(
     page = client.get(_upload(client)).get_data(as_text=True)
     assert "Vos aperçus sont en cours de préparation — actualisez la page dans un instant." in page
     assert "Vous pourrez le proposer dès que ses aperçus seront prêts." in page
+    form = client.get("/designs/new").get_data(as_text=True)
+    assert 'data-msg-processing="Vérification et enregistrement de votre image…"' in form
 
 
 FAILED = "We could not draw the mockups of this artwork. Upload it again."

@@ -92,6 +92,12 @@ def test_xhr_upload_gets_json(client: FlaskClient, db_session: Session, designer
     assert "artwork" in response.get_json()["errors"]
 
 
+def test_the_upload_progress_says_what_the_request_does(client: FlaskClient, designer: Any) -> None:
+    # The request checks and stores the artwork; the mockups are drawn by a job afterwards.
+    page = client.get("/designs/new").get_data(as_text=True)
+    assert 'data-msg-processing="Checking and saving your artwork…"' in page
+
+
 def test_too_small_for_print_says_what_to_do(
     client: FlaskClient, db_session: Session, designer: Any
 ) -> None:
