@@ -21,17 +21,27 @@ The job is safe to run late, twice, or for an artwork replaced since:
   the same keys), then locks the design, checks the master again and writes the keys and the
   mockup rows. A failure raises, so the outbox retries with backoff; files stored by a failed
   attempt are named by no row, and the storage collector removes them after its grace period.
+
+When the last attempt (OUTBOX_MAX_ATTEMPTS) fails too, the outbox marks its row failed and never
+tries again. The sender then sets `Design.images_failed_at` (`give_up`), so the page asks for
+the artwork again instead of saying "being drawn" forever. Why a column rather than reading the
+outbox row from the page: the row's payload is JSON (no index, spelled differently by SQLite and
+PostgreSQL), and a design may have several rows (an upload of the same file again queues
+another); the column is read with the design, under the lock `lifecycle.submit` takes. A new
+upload clears it (`clear`), and so does a drawing that succeeds after all (`apply`).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from cocreate.catalogue import products as catalogue
+from cocreate.config import settings
 from cocreate.core import db, jobs, outbox
 from cocreate.core.clock import clock
 from cocreate.core.storage import Storage
@@ -56,6 +66,7 @@ def clear(design: Design) -> None:
     design.thumb_webp_key = design.thumb_jpeg_key = None
     design.gallery_webp_key = design.gallery_jpeg_key = None
     design.mockups = []
+    design.images_failed_at = None  # the new artwork gets its own attempts
 
 
 def queue(session: Session, design: Design) -> None:
@@ -83,6 +94,7 @@ def apply(design: Design, drawn: DrawnImages) -> None:
     design.thumb_jpeg_key = drawn.web["thumb_jpeg"]
     design.gallery_webp_key = drawn.web["gallery_webp"]
     design.gallery_jpeg_key = drawn.web["gallery_jpeg"]
+    design.images_failed_at = None
     # Update rows in place: replacing them would insert the new (product, colour) pairs before
     # the old ones are deleted, against the unique constraint.
     existing = {(m.product, m.colour): m for m in design.mockups}
@@ -120,13 +132,41 @@ def send(design_id: int, original_key: str, storage: Storage) -> None:
     logger.info("drew the images of design %s (%d mockups)", design_id, len(drawn.mockups))
 
 
+def give_up(design_id: int, original_key: str, now: datetime) -> None:
+    """The job's last attempt failed: say so on design `design_id`, if `original_key` is still
+    its artwork and nothing was drawn for it (a row for replaced artwork concerns nobody)."""
+    with db.transaction() as session:
+        design = session.get(Design, design_id, with_for_update=True, populate_existing=True)
+        if design is None or design.original_key != original_key or design.images_ready:
+            return
+        design.images_failed_at = now
+        session.flush()
+    logger.warning("gave up drawing the images of design %s", design_id)
+
+
+def _give_up_keeping_the_error(design_id: int, original_key: str, now: datetime) -> None:
+    # A failure here is logged, not raised: the row must record why the drawing failed.
+    try:
+        give_up(design_id, original_key, now)
+    except Exception:  # the drawing's own error is re-raised by the caller
+        logger.exception("could not mark design %s as failed to draw", design_id)
+
+
 def make_sender(app: Flask) -> outbox.Sender:
     def send_images(message: outbox.OutboxMessage) -> None:
         # Its own app context, so its transactions are its own, never the delivery loop's.
         with app.app_context():
             payload = message.payload
+            design_id, original_key = int(payload["design_id"]), str(payload["original_key"])
             storage = app.extensions["cocreate.storage"]
-            send(int(payload["design_id"]), str(payload["original_key"]), storage)
+            try:
+                send(design_id, original_key, storage)
+            except Exception:
+                # The outbox marks the row failed after this attempt by the same rule
+                # (`outbox.record`): `attempts` already counts the attempt being made.
+                if message.attempts >= settings(app).OUTBOX_MAX_ATTEMPTS:
+                    _give_up_keeping_the_error(design_id, original_key, clock(app).now())
+                raise
 
     return send_images
 

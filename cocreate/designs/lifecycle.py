@@ -149,7 +149,14 @@ def submit(session: Session, design: Design, actor: User) -> None:
         raise InvalidTransition(_("Please confirm your email address before submitting a design."))
     # Under the row lock: a new upload in another tab clears the images it re-reads here.
     session.execute(select(Design.id).where(Design.id == design.id).with_for_update())
-    session.refresh(design, attribute_names=["thumb_webp_key"])
+    session.refresh(design, attribute_names=["thumb_webp_key", "images_failed_at"])
+    if design.images_failed:
+        raise InvalidTransition(
+            _(
+                "We could not draw the mockups of this artwork: upload it again, then submit "
+                "the design."
+            )
+        )
     if not design.images_ready:
         raise InvalidTransition(
             _("Your mockups are still being drawn: submit the design once they show on its page.")

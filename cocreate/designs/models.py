@@ -150,6 +150,10 @@ class Design(Base):
     gallery_jpeg_key: Mapped[str | None] = mapped_column(String(255), index=True)
     width: Mapped[int]
     height: Mapped[int]
+    #: When the derivatives job gave up drawing the web sizes and mockups of `original_key`
+    #: (its outbox row failed for good); NULL otherwise. Without it the page would say "being
+    #: drawn" forever. A new upload clears it (`derivatives.clear`), and so does a drawing.
+    images_failed_at: Mapped[datetime | None]
 
     #: The rejected design this draft revises (None for a first submission). Unique: a
     #: rejected design is revised once; asking again leads to the same revision.
@@ -194,6 +198,11 @@ class Design(Base):
     def images_ready(self) -> bool:
         """Whether the web sizes and mockups are drawn (the job writes them together)."""
         return self.thumb_webp_key is not None
+
+    @property
+    def images_failed(self) -> bool:
+        """Whether drawing them failed for good: the designer must upload the artwork again."""
+        return not self.images_ready and self.images_failed_at is not None
 
     @property
     def product_set(self) -> set[str]:

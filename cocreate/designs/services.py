@@ -126,7 +126,8 @@ def _store_artwork(data: bytes, storage: Storage, products: set[str]) -> tuple[s
 def _point_at(design: Design, master: tuple[str, int, int]) -> bool:
     """Make `master` the design's artwork. Returns whether the web sizes and mockups must be
     drawn: the caller queues the job once the design is flushed (designs/derivatives.py). The
-    same file again keeps the images it already has."""
+    same file again keeps the images it already has; if they were never drawn (the job is
+    pending, or gave up), it is a new attempt."""
     key, width, height = master
     if key == design.original_key and design.images_ready:
         return False

@@ -47,13 +47,6 @@ def _form(data: bytes | None = None, **fields: Any) -> dict[str, Any]:
     return form
 
 
-@pytest.fixture
-def designer(db_session: Session, auth: Any) -> Any:
-    user = UserFactory(email="des@example.test")
-    auth.login("des@example.test")
-    return user
-
-
 def test_create_draft_with_artwork_and_mockups(
     client: FlaskClient, app: Flask, db_session: Session, designer: Any
 ) -> None:
@@ -97,6 +90,12 @@ def test_xhr_upload_gets_json(client: FlaskClient, db_session: Session, designer
     )
     assert response.status_code == 422
     assert "artwork" in response.get_json()["errors"]
+
+
+def test_the_upload_progress_says_what_the_request_does(client: FlaskClient, designer: Any) -> None:
+    # The request checks and stores the artwork; the mockups are drawn by a job afterwards.
+    page = client.get("/designs/new").get_data(as_text=True)
+    assert 'data-msg-processing="Checking and saving your artwork…"' in page
 
 
 def test_too_small_for_print_says_what_to_do(
