@@ -281,11 +281,11 @@ FROM bench_orders WHERE kind IS NOT NULL
         f"""
 INSERT INTO refunds (id, order_id, state, cause, amount_amount, amount_currency,
   includes_shipping, payment_reference, gateway_reference, reason, requested_by_id, created_at,
-  done_at)
+  done_at, restock)
 SELECT o.k, o.k, 'done', 'staff',
   t.amount + CASE WHEN o.kind = 'part' THEN 0 ELSE {SHIPPING} END, {eur},
   o.kind <> 'part', 'pi_bench_' || o.k, 're_bench_' || o.k, 'bench refund', :staff,
-  {ts("o.refund_at")}, {ts("o.refund_at")}
+  {ts("o.refund_at")}, {ts("o.refund_at")}, FALSE
 FROM bench_orders AS o JOIN (
   SELECT k, sum(unit_price * ref_units) AS amount FROM bench_lines WHERE ref_units > 0
   GROUP BY k

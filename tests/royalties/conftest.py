@@ -4,16 +4,17 @@ shop's own services (so the signals royalties listens to fire as in production).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
-from cocreate.config import settings
+from cocreate.config import Config, settings
 from cocreate.core.clock import TestClock
 from cocreate.core.money import Money
 from cocreate.designs.models import Design, DesignState
@@ -24,6 +25,7 @@ from cocreate.royalties.models import Account, Kind, LedgerTransaction
 from cocreate.shop import desk, lifecycle, payment_events
 from cocreate.shop.models import Order, Refund
 from tests.accounts.factories import StaffFactory
+from tests.conftest import Auth
 from tests.designs.factories import DesignFactory
 from tests.shop.checkout_factories import VariantFactory, place
 
@@ -94,6 +96,26 @@ class Shop:
 @pytest.fixture
 def shop(app: Flask, db_session: Session, clock: TestClock, request_ctx: None) -> Shop:
     return Shop(app, db_session, clock, StaffFactory(display_name="Stan Staff"))
+
+
+@pytest.fixture
+def staff_client(client: FlaskClient, auth: Auth, db_session: Session, shop: Shop) -> FlaskClient:
+    """A staff member signed in. After `shop`'s request context: the requests share its app
+    context (and login)."""
+    StaffFactory(email="staff@example.test")
+    auth.login("staff@example.test")
+    return client
+
+
+@pytest.fixture
+def config(app: Flask) -> Config:
+    """The settings with Stripe on (no call is made: transfers wait in the outbox)."""
+    return replace(settings(app), PAYMENT_GATEWAY="stripe")
+
+
+@pytest.fixture
+def staff(db_session: Session) -> User:
+    return StaffFactory(display_name="Stan Staff")
 
 
 @pytest.fixture

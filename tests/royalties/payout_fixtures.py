@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cocreate.accounts.models import User
+from cocreate.core.money import Money
 from cocreate.royalties import ledger
 from cocreate.royalties.ledger import Leg
-from cocreate.royalties.models import Account, Kind, LedgerTransaction
+from cocreate.royalties.models import Account, Kind, LedgerTransaction, PayoutAccount
 from cocreate.shop.models import OrderLine
 
 PENDING, CLEARED = Account.CREATOR_PENDING, Account.CREATOR_CLEARED
@@ -69,3 +70,19 @@ def reversed_from_cleared(
         design_id=line.design_id,
         units=1,
     )
+
+
+def payout_account(
+    session: Session, user: User, at: datetime, *, threshold: int = 2500, ready: bool = False
+) -> None:
+    """`user`'s payout settings: a threshold in cents, and a Stripe account ready or none."""
+    session.add(
+        PayoutAccount(
+            user_id=user.id,
+            threshold=Money(threshold, "EUR"),
+            stripe_account_id=f"acct_{user.id}" if ready else None,
+            stripe_ready=ready,
+            updated_at=at,
+        )
+    )
+    session.flush()

@@ -17,17 +17,9 @@ from cocreate.royalties.models import (
     ScheduleBasis,
     Statement,
 )
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.conftest import Auth
 from tests.royalties.conftest import Shop
-
-
-@pytest.fixture
-def staff_client(client: FlaskClient, auth: Auth, db_session: Session, shop: Shop) -> FlaskClient:
-    # After `shop`'s request context: the requests share its app context (and login).
-    StaffFactory(email="staff@example.test")
-    auth.login("staff@example.test")
-    return client
 
 
 def test_members_are_refused(client: FlaskClient, auth: Auth, db_session: Session) -> None:

@@ -6,18 +6,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.conftest import Auth
-from tests.royalties.conftest import Shop
-
-
-@pytest.fixture
-def staff_client(client: FlaskClient, auth: Auth, db_session: Session, shop: Shop) -> FlaskClient:
-    StaffFactory(email="staff@example.test")
-    auth.login("staff@example.test")
-    return client
+from tests.accounts.factories import UserFactory
 
 
 @pytest.mark.parametrize("period", ["9999-12", "0000-01", "1969-12", "2026-13", "２０２６-01"])

@@ -32,8 +32,8 @@ from cocreate.royalties.models import (
     PayoutState,
 )
 from cocreate.shop.models import OrderLine
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.royalties.payout_fixtures import adjust, award, cleared
+from tests.accounts.factories import UserFactory
+from tests.royalties.payout_fixtures import adjust, award, cleared, payout_account
 from tests.shop.checkout_factories import VariantFactory, place
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
@@ -41,30 +41,6 @@ pytestmark = pytest.mark.usefixtures("request_ctx")
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 4, 6, 10, 0, tzinfo=UTC)
 S = PayoutState
-
-
-@pytest.fixture
-def config(app: Flask) -> Config:
-    """The settings with Stripe on (no call is made: transfers wait in the outbox)."""
-    return replace(settings(app), PAYMENT_GATEWAY="stripe")
-
-
-@pytest.fixture
-def staff(db_session: Session) -> User:
-    return StaffFactory(display_name="Stan Staff")
-
-
-def _ready(session: Session, user: User, ready: bool = True, threshold: int = 2500) -> None:
-    session.add(
-        PayoutAccount(
-            user_id=user.id,
-            threshold=Money(threshold, "EUR"),
-            stripe_account_id=f"acct_{user.id}" if ready else None,
-            stripe_ready=ready,
-            updated_at=AT,
-        )
-    )
-    session.flush()
 
 
 def _payout(session: Session, creator: User, batch: str, amount: int, at: datetime) -> Payout:
@@ -133,7 +109,7 @@ def test_a_stripe_payout_is_refused_by_hand_in_words(
     db_session: Session, config: Config, staff: User
 ) -> None:
     creator = UserFactory()
-    _ready(db_session, creator)
+    payout_account(db_session, creator, AT, ready=True)
     cleared(db_session, creator, 2500, AT)
     (payout,) = payouts.run_batch(db_session, actor=staff, now=AT, settings=config).payouts
     with pytest.raises(payouts.PayoutError) as refused:
@@ -146,7 +122,7 @@ def test_a_failed_transfer_records_when_and_why(
     db_session: Session, config: Config, staff: User
 ) -> None:
     creator = UserFactory()
-    _ready(db_session, creator)
+    payout_account(db_session, creator, AT, ready=True)
     cleared(db_session, creator, 2500, AT)
     (payout,) = payouts.run_batch(db_session, actor=staff, now=AT, settings=config).payouts
     payouts.transfer_failed(db_session, payout, "No such destination", LATER)
@@ -201,9 +177,9 @@ def test_stripe_ready_ids_and_names(db_session: Session) -> None:
     ann = UserFactory(display_name="Ann Artist")
     bob = UserFactory(display_name="Bob Builder")
     cid = UserFactory(display_name="Cid Carver")
-    _ready(db_session, ann)
-    _ready(db_session, bob, ready=False)
-    _ready(db_session, cid)
+    payout_account(db_session, ann, AT, ready=True)
+    payout_account(db_session, bob, AT, ready=False)
+    payout_account(db_session, cid, AT, ready=True)
     assert payouts.stripe_ready_ids(db_session, [ann.id, bob.id]) == {ann.id}
     assert payouts.stripe_ready_ids(db_session, [bob.id]) == set()
     assert payouts.stripe_ready_ids(db_session, []) == set()
@@ -292,7 +268,7 @@ def test_a_one_cent_payout_returned_is_described_as_returned(
 ) -> None:
     config = replace(settings(app), PAYMENT_GATEWAY="stripe", ROYALTY_PAYOUT_MINIMUM=1)
     maya = UserFactory()
-    _ready(db_session, maya, threshold=1)
+    payout_account(db_session, maya, AT, ready=True, threshold=1)
     award(db_session, maya, 1, AT)
     (failed,) = payouts.run_batch(db_session, actor=staff, now=AT, settings=config).payouts
     payouts.transfer_failed(db_session, failed, "No such destination", AT)
@@ -318,7 +294,7 @@ def test_a_transfer_that_succeeded_is_recorded_when_and_without_a_reason(
     db_session: Session, config: Config, staff: User
 ) -> None:
     creator = UserFactory()
-    _ready(db_session, creator)
+    payout_account(db_session, creator, AT, ready=True)
     cleared(db_session, creator, 2500, AT)
     batch = payouts.run_batch(db_session, actor=staff, now=AT, settings=config)
     (payout,) = batch.payouts
@@ -368,7 +344,7 @@ def test_a_transfer_that_succeeded_is_recorded_when_and_without_a_reason(
 
 def _stripe_payout_failed(session: Session, config: Config, staff: User) -> Payout:
     creator = UserFactory()
-    _ready(session, creator)
+    payout_account(session, creator, AT, ready=True)
     cleared(session, creator, 2600, AT)
     (payout,) = payouts.run_batch(session, actor=staff, now=AT, settings=config).payouts
     payouts.transfer_failed(session, payout, "No such destination", AT)
@@ -429,8 +405,8 @@ def test_a_threshold_is_the_creators_but_never_below_the_minimum(
     db_session: Session, config: Config
 ) -> None:
     raised, stale = UserFactory(), UserFactory()
-    _ready(db_session, raised, ready=False, threshold=5000)
-    _ready(db_session, stale, ready=False, threshold=1000)
+    payout_account(db_session, raised, AT, ready=False, threshold=5000)
+    payout_account(db_session, stale, AT, ready=False, threshold=1000)
     assert payouts.threshold_of(None, config) == Money(2500, "EUR")
     assert payouts.threshold_of(db_session.get(PayoutAccount, raised.id), config) == Money(
         5000, "EUR"
@@ -476,7 +452,7 @@ def test_a_batch_reads_each_balance_again_and_skips_one_that_fell_below_the_thre
     """As when a refund after the batch read who is owed takes earnings back first: the
     creator is skipped, not paid below their threshold, and the batch goes on."""
     ann, bob = UserFactory(), UserFactory()
-    _ready(db_session, ann, ready=False, threshold=5000)
+    payout_account(db_session, ann, AT, ready=False, threshold=5000)
     cleared(db_session, ann, 6000, AT)
     cleared(db_session, bob, 2500, AT)
     seen = payouts.eligible(db_session, config)
@@ -495,7 +471,7 @@ def test_a_batch_records_when_it_ran_and_hands_its_transfers_to_delivery(
     monkeypatch.setattr(jobs, "deliver_after_commit", delivered.append)
     manual, first, second = UserFactory(), UserFactory(), UserFactory()
     for creator in (first, second):
-        _ready(db_session, creator)
+        payout_account(db_session, creator, AT, ready=True)
     for creator in (manual, first, second):
         cleared(db_session, creator, 2500, AT)
     batch = payouts.run_batch(db_session, actor=staff, now=LATER, settings=config)

@@ -3,7 +3,6 @@ payout ends (paid by staff, by Stripe, or failed with the balance restored)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,37 +28,13 @@ from cocreate.royalties.models import (
     PayoutState,
     PayoutTransition,
 )
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.royalties.payout_fixtures import award, cleared
+from tests.accounts.factories import UserFactory
+from tests.royalties.payout_fixtures import award, cleared, payout_account
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 S = PayoutState
-
-
-@pytest.fixture
-def config(app: Any) -> Config:
-    """The settings with Stripe on (no call is made: transfers wait in the outbox)."""
-    return replace(settings(app), PAYMENT_GATEWAY="stripe")
-
-
-@pytest.fixture
-def staff(db_session: Session) -> User:
-    return StaffFactory(display_name="Stan Staff")
-
-
-def _account(session: Session, user: User, threshold: int, ready: bool = False) -> None:
-    session.add(
-        PayoutAccount(
-            user_id=user.id,
-            threshold=Money(threshold, "EUR"),
-            stripe_account_id=f"acct_{user.id}" if ready else None,
-            stripe_ready=ready,
-            updated_at=AT,
-        )
-    )
-    session.flush()
 
 
 def _balances(session: Session, user: User) -> dict[Account, int]:
@@ -105,10 +80,10 @@ def test_eligible_uses_the_creators_raised_threshold_and_never_below_the_minimum
     db_session: Session, config: Config
 ) -> None:
     short, reached, stale = (UserFactory() for _ in range(3))
-    _account(db_session, short, 5000)
-    _account(db_session, reached, 5000)
+    payout_account(db_session, short, AT, threshold=5000)
+    payout_account(db_session, reached, AT, threshold=5000)
     # Chosen when the minimum was lower: the minimum applies now.
-    _account(db_session, stale, 1000)
+    payout_account(db_session, stale, AT, threshold=1000)
     cleared(db_session, short, 4999, AT)
     cleared(db_session, reached, 5000, AT)
     cleared(db_session, stale, 2000, AT)
@@ -139,7 +114,7 @@ def test_a_batch_pays_the_whole_cleared_balance_once(
     db_session: Session, config: Config, staff: User, clock: TestClock
 ) -> None:
     manual, stripe_ready = UserFactory(), UserFactory()
-    _account(db_session, stripe_ready, 2500, ready=True)
+    payout_account(db_session, stripe_ready, AT, threshold=2500, ready=True)
     cleared(db_session, manual, 3000, AT)
     cleared(db_session, manual, 1234, AT)
     cleared(db_session, stripe_ready, 2500, AT)
@@ -191,7 +166,7 @@ def test_without_stripe_a_connected_creator_is_paid_by_bank_transfer(
     db_session: Session, app: Any, staff: User
 ) -> None:
     creator = UserFactory()
-    _account(db_session, creator, 2500, ready=True)
+    payout_account(db_session, creator, AT, threshold=2500, ready=True)
     cleared(db_session, creator, 2500, AT)
     (payout,) = payouts.run_batch(db_session, actor=staff, now=AT, settings=settings(app)).payouts
     assert payout.method is PayoutMethod.MANUAL
@@ -224,7 +199,7 @@ def test_a_negative_balance_absorbs_later_earnings_before_a_payout(
 def _one_payout(session: Session, config: Config, staff: User, ready: bool = False) -> Payout:
     creator = UserFactory()
     if ready:
-        _account(session, creator, 2500, ready=True)
+        payout_account(session, creator, AT, threshold=2500, ready=True)
     cleared(session, creator, 4000, AT)
     (payout,) = payouts.run_batch(session, actor=staff, now=AT, settings=config).payouts
     return payout
