@@ -33,10 +33,12 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -109,6 +111,9 @@ class LedgerTransaction(Base):
             postgresql_where=text("kind = 'clearing'"),
         ),
         Index("ix_ledger_transactions_creator_period", "creator_id", "period"),
+        # What each leg's (transaction, creator, period) refers to: a leg cannot name another
+        # creator or month than its transaction (statements read the legs', `verify` both).
+        UniqueConstraint("id", "creator_id", "period", name="uq_ledger_transactions_id_creator"),
         # Closing a month reads the kind of its transactions from this index alone.
         Index("ix_ledger_transactions_period_id", "period", "id", postgresql_include=["kind"]),
         # `verify` streams every transaction in id order from this index alone.
@@ -181,6 +186,15 @@ class LedgerEntry(Base):
     __table_args__ = (
         *money_checks("amount", nonnegative=False),
         CheckConstraint("amount_amount <> 0", name="amount_nonzero"),
+        ForeignKeyConstraint(
+            ["transaction_id", "creator_id", "period"],
+            [
+                "ledger_transactions.id",
+                "ledger_transactions.creator_id",
+                "ledger_transactions.period",
+            ],
+            name="fk_ledger_entries_transaction_creator_period",
+        ),
         # Statements and `verify` aggregate by creator within a period.
         Index("ix_ledger_entries_period_creator", "period", "creator_id", "account"),
         Index("ix_ledger_entries_creator_account", "creator_id", "account"),
@@ -194,7 +208,7 @@ class LedgerEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
+    transaction_id: Mapped[int]
     account: Mapped[Account] = mapped_column(enum_column(Account, "ledger_account"))
     creator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     period: Mapped[str] = mapped_column(String(PERIOD_LENGTH))

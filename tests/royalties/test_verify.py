@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from cocreate.config import settings
@@ -23,6 +23,7 @@ from cocreate.royalties.models import (
     LedgerTransaction,
     Statement,
 )
+from tests.accounts.factories import StaffFactory
 from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
@@ -241,3 +242,31 @@ def test_a_partial_reversal_off_by_a_cent_is_named(
     assert _problems(db_session, app) == [
         f"accrual piece {piece.id} (3 units, 625): its reversals take back 1 units and 210"
     ]
+
+
+@pytest.mark.parametrize(
+    ("creator_shift", "period"), [(0, "2026-03"), (1, "2026-04"), (0, "2026-04")]
+)
+def test_a_leg_naming_another_creator_or_month_than_its_transaction_is_refused(
+    history: int, db_session: Session, creator_shift: int, period: str
+) -> None:
+    """Statements read each leg's creator and month, `verify` its transaction's: the database
+    keeps them equal (the composite foreign key), so the two cannot disagree."""
+    other = StaffFactory().id if creator_shift else history
+    tid = db_session.execute(
+        text(
+            "INSERT INTO ledger_transactions (kind, creator_id, period, occurred_at, currency,"
+            " memo) VALUES ('adjustment', :c, '2026-04', '2026-04-02 00:00:00', 'EUR', '')"
+            " RETURNING id"
+        ),
+        {"c": history},
+    ).scalar_one()
+    insert = text(
+        "INSERT INTO ledger_entries (transaction_id, account, creator_id, period, amount_amount,"
+        " amount_currency) VALUES (:t, 'creator_cleared', :c, :p, 100, 'EUR')"
+    )
+    if (other, period) == (history, "2026-04"):
+        db_session.execute(insert, {"t": tid, "c": other, "p": period})  # its own: accepted
+        return
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(insert, {"t": tid, "c": other, "p": period})
