@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -100,6 +100,28 @@ def upsert_insert(session: Session) -> Any:
     and friends) under the same API in PostgreSQL and SQLite."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+@contextmanager
+def planner_settings(session: Session, settings: dict[str, str]) -> Iterator[None]:
+    """PostgreSQL planner `settings` while the block runs (SET LOCAL: they end with the
+    transaction at the latest), then what they were; nothing on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = {name: session.execute(text(f"SHOW {name}")).scalar_one() for name in settings}
+    _set_config(session, settings)
+    try:
+        yield
+    finally:
+        _set_config(session, before)
+
+
+def _set_config(session: Session, settings: dict[str, str]) -> None:
+    for name, value in settings.items():
+        session.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+        )
 
 
 def make_engine(url: str) -> Engine:

@@ -129,8 +129,8 @@ class LedgerTransaction(Base):
                 "units",
             ],
         ),
-        # `verify`'s quick check (fingerprints.py) reads reversals and the few award,
-        # adjustment and payout transactions from these instead of scanning every transaction.
+        # `verify`'s quick check (fingerprints.py) reads reversals and the few payout
+        # transactions from these instead of scanning every transaction.
         Index(
             "ix_ledger_transactions_reversal_line",
             "order_line_id",
@@ -139,10 +139,10 @@ class LedgerTransaction(Base):
             postgresql_where=text("kind = 'reversal'"),
         ),
         Index(
-            "ix_ledger_transactions_sundry",
+            "ix_ledger_transactions_payouts",
             "id",
-            sqlite_where=text("kind IN ('award', 'adjustment', 'payout')"),
-            postgresql_where=text("kind IN ('award', 'adjustment', 'payout')"),
+            sqlite_where=text("kind = 'payout'"),
+            postgresql_where=text("kind = 'payout'"),
         ),
         Index("ix_ledger_transactions_related_id", "related_id"),
         Index("ix_ledger_transactions_order_line_id", "order_line_id"),

@@ -3,8 +3,8 @@
 `verify()` returns what is wrong, one readable line each, or [] when all is well; `flask
 royalties verify` prints them and exits 1. On PostgreSQL it first runs the quick check
 (`fingerprints.py`: each table read once, the equalities below compared as sums under random
-weights, in a few times the time of one GROUP BY over the ledger), with the two cheap exact
-checks (the statements' chain, the reversals' rule). Only when one of them fails, on SQLite,
+weights, in a few times the time of one GROUP BY over the ledger), with the statements' chain
+(exact, and cheap). Only when one of them fails, on SQLite,
 or with `full` (`flask royalties verify --full`), does it run the exact checks below, which
 name each row at fault. They are set-based SQL (never a loop over ledger rows in Python):
 
@@ -34,14 +34,13 @@ per creator and month group the transactions. Two queries stand apart: the state
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cocreate.config import Config
+from cocreate.core import db
 from cocreate.royalties import fingerprints
 
 # Row tags of `_LEDGER`, in the order the problems are reported.
@@ -207,27 +206,6 @@ _PG_LEDGER_SETTINGS = {"max_parallel_workers_per_gather": "0", "enable_hashjoin"
 _PG_REVERSAL_SETTINGS = {"enable_hashjoin": "off", "enable_mergejoin": "off"}
 
 
-@contextmanager
-def _planned(session: Session, settings: dict[str, str]) -> Iterator[None]:
-    """PostgreSQL planner `settings` while the block runs (SET LOCAL), then what they were."""
-    if session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    before = {name: session.execute(text(f"SHOW {name}")).scalar_one() for name in settings}
-    _set(session, settings)
-    try:
-        yield
-    finally:
-        _set(session, before)
-
-
-def _set(session: Session, settings: dict[str, str]) -> None:
-    for name, value in settings.items():
-        session.execute(
-            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
-        )
-
-
 def _transaction_problem(
     tid: int,
     kind: str,
@@ -302,7 +280,7 @@ def _ledger_problems(rows: list[tuple[Any, ...]], then: list[str], lines: list[s
 
 
 def _reversal_problems(session: Session) -> list[str]:
-    with _planned(session, _PG_REVERSAL_SETTINGS):
+    with db.planner_settings(session, _PG_REVERSAL_SETTINGS):
         rows = session.execute(_REVERSALS).all()
     return [
         f"accrual piece {piece} ({units} units, {amount}): its reversals take back "
@@ -331,7 +309,7 @@ def _unpaid_problems(session: Session) -> list[str]:
 
 
 def _exact(session: Session) -> list[str]:
-    with _planned(session, _PG_LEDGER_SETTINGS):
+    with db.planner_settings(session, _PG_LEDGER_SETTINGS):
         rows = [tuple(row) for row in session.execute(_LEDGER)]
     lines = _line_problems(session) + _unpaid_problems(session) + _reversal_problems(session)
     return _ledger_problems(rows, _chain_problems(session), lines)
@@ -350,16 +328,16 @@ def verify(
     """What is wrong with the royalty ledger, one line each; [] when all is well.
 
     On PostgreSQL the quick check runs first (fingerprints.py, with `seed`, random unless
-    given) with the statements' chain and the reversals' rule, and the exact checks only if
+    given) with the statements' chain, and the exact checks only if
     one of them fails, to name what is wrong; on SQLite the exact checks run at once. `full`
     runs the exact checks alone, including those the quick check leaves out (each
-    transaction's shape, each accrual's pending earnings)."""
+    transaction's shape and pieces, each reversal's rule, each accrual's pending earnings)."""
     suspects: list[str] = []
-    with _planned(session, _PG_SETTINGS):
+    with db.planner_settings(session, _PG_SETTINGS):
         if not full and quick_first(session):
             seed = secrets.randbits(62) if seed is None else seed
             suspects = fingerprints.screen(session, seed=seed)
-            if not suspects and not _chain_problems(session) and not _reversal_problems(session):
+            if not suspects and not _chain_problems(session):
                 return []
         problems = _exact(session)
     if problems or not suspects:

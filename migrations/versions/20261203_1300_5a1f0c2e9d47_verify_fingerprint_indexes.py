@@ -1,7 +1,7 @@
 """indexes for the quick verify
 
-`verify`'s quick check reads the reversals' lines and units, and the few award, adjustment and
-payout transactions, from partial indexes instead of scanning every transaction
+`verify`'s quick check reads the reversals' lines and units, and the few payout transactions,
+from partial indexes instead of scanning every transaction
 (`cocreate/royalties/fingerprints.py`). SQLite has no INCLUDE: its reversal index holds the
 line alone.
 
@@ -21,7 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 REVERSALS = sa.text("kind = 'reversal'")
-SUNDRY = sa.text("kind IN ('award', 'adjustment', 'payout')")
+PAYOUTS = sa.text("kind = 'payout'")
 
 
 def upgrade() -> None:
@@ -35,15 +35,15 @@ def upgrade() -> None:
             sqlite_where=REVERSALS,
         )
         batch_op.create_index(
-            "ix_ledger_transactions_sundry",
+            "ix_ledger_transactions_payouts",
             ["id"],
             unique=False,
-            postgresql_where=SUNDRY,
-            sqlite_where=SUNDRY,
+            postgresql_where=PAYOUTS,
+            sqlite_where=PAYOUTS,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
-        batch_op.drop_index("ix_ledger_transactions_sundry")
+        batch_op.drop_index("ix_ledger_transactions_payouts")
         batch_op.drop_index("ix_ledger_transactions_reversal_line")
