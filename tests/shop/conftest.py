@@ -6,9 +6,17 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask import Flask
+from sqlalchemy.orm import Session
 
+from cocreate.accounts.models import User
 from cocreate.shop import cart, gateway
+from tests.accounts.factories import StaffFactory
 from tests.shop.fakes import FakeGateway
+
+
+@pytest.fixture
+def staff(db_session: Session) -> User:
+    return StaffFactory(display_name="Stan Staff")
 
 
 @pytest.fixture

@@ -19,7 +19,11 @@ from cocreate.core.clock import TestClock
 from cocreate.core.money import Money
 from cocreate.shop.models import Order, OrderState, OrderTransition, Refund, RefundState
 from tests.accounts.factories import AdminFactory, StaffFactory, UserFactory
-from tests.shop.checkout_factories import VariantFactory, place
+from tests.shop.checkout_factories import (
+    VariantFactory,
+    paid_by_hand,
+    place,
+)
 from tests.shop.fakes import FakeGateway
 
 S = OrderState
@@ -44,16 +48,7 @@ def _paid(
     app: Flask, session: Session, clock: TestClock, email: str = "buyer@example.test"
 ) -> Order:
     """2 × 25.00 tee + 1 × 18.00 tote to France: 72.90, paid."""
-    tee = VariantFactory(design__title="Tee")
-    tote = VariantFactory(
-        price=eur(1800), product="tote", colour="natural", size="one-size", design__title="Tote"
-    )
-    order = place(session, settings(app), [(tee, 2), (tote, 1)], now=clock.now(), email=email)
-    order.state = S.PAID
-    order.payment_reference = f"pi_{order.id}"
-    order.paid_at = clock.now()
-    session.commit()
-    return order
+    return paid_by_hand(session, settings(app), now=clock.now(), email=email)
 
 
 def test_members_cannot_use_the_desk(

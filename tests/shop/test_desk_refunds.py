@@ -20,8 +20,13 @@ from cocreate.core.money import Money
 from cocreate.core.outbox import OutboxMessage, OutboxStatus
 from cocreate.shop import desk, payment_events, refund_sender, refunds
 from cocreate.shop.models import Order, OrderState, Refund, RefundCause, RefundState
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.shop.checkout_factories import VariantFactory, place
+from tests.accounts.factories import UserFactory
+from tests.shop.checkout_factories import (
+    VariantFactory,
+    line_ids,
+    paid_by_the_gateway,
+    place,
+)
 from tests.shop.fakes import FakeGateway
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
@@ -33,27 +38,9 @@ def eur(cents: int) -> Money:
 
 
 @pytest.fixture
-def staff(db_session: Session) -> User:
-    return StaffFactory(display_name="Stan Staff")
-
-
-@pytest.fixture
 def order(app: Flask, db_session: Session, clock: TestClock) -> Order:
     """Paid: 3 × 19.99 tee + 1 × 18.00 tote to France (shipping 4.90): 82.87."""
-    tee = VariantFactory(price=eur(1999), design__title="Tee")
-    tote = VariantFactory(
-        price=eur(1800), product="tote", colour="natural", size="one-size", design__title="Tote"
-    )
-    placed = place(db_session, settings(app), [(tee, 3), (tote, 1)], now=clock.now())
-    payment_events.payment_succeeded(
-        db_session, placed, payment_reference="pi_1", amount=eur(8287), at=clock.now()
-    )
-    return placed
-
-
-def _lines(order: Order) -> tuple[int, int]:
-    tee, tote = order.lines
-    return tee.id, tote.id
+    return paid_by_the_gateway(db_session, settings(app), now=clock.now())
 
 
 def test_the_order_fixture_adds_up(order: Order) -> None:
@@ -64,7 +51,7 @@ def test_the_order_fixture_adds_up(order: Order) -> None:
 
 
 def test_units_of_a_line_are_refunded_at_their_unit_price(order: Order) -> None:
-    tee, _tote = _lines(order)
+    tee, _tote = line_ids(order)
     plan = refunds.plan_refund(order, {tee: 2}, whole=False)
     (part,) = plan.lines
     assert (part.quantity, part.amount) == (2, eur(3998))
@@ -76,7 +63,7 @@ def test_units_of_a_line_are_refunded_at_their_unit_price(order: Order) -> None:
 def test_line_refunds_add_up_to_the_line_exactly(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, _tote = _lines(order)
+    tee, _tote = line_ids(order)
     nets = []
     for _ in range(3):
         refund = desk.refund(
@@ -131,7 +118,7 @@ def test_uneven_shares_are_rounded_so_the_parts_sum_to_the_line(
 def test_the_whole_order_gives_everything_left_and_the_shipping(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, tote = _lines(order)
+    tee, tote = line_ids(order)
     first = desk.refund(
         db_session,
         order,
@@ -158,7 +145,7 @@ def test_the_whole_order_gives_everything_left_and_the_shipping(
 def test_units_after_a_whole_refund_of_lines_leave_only_shipping(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, tote = _lines(order)
+    tee, tote = line_ids(order)
     desk.refund(
         db_session,
         order,
@@ -183,7 +170,7 @@ def test_units_after_a_whole_refund_of_lines_leave_only_shipping(
     ],
 )
 def test_refunds_beyond_what_is_left_are_refused(order: Order, units: Any, message: str) -> None:
-    tee, tote = _lines(order)
+    tee, tote = line_ids(order)
     quantities = {}
     if units:
         name, count = units.split(":")
@@ -196,7 +183,7 @@ def test_refunds_beyond_what_is_left_are_refused(order: Order, units: Any, messa
 def test_pending_refunds_count_as_given_back(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, _ = _lines(order)
+    tee, _ = line_ids(order)
     desk.refund(
         db_session, order, staff, quantities={tee: 3}, whole=False, reason="r", at=clock.now()
     )
@@ -268,7 +255,7 @@ def test_the_sender_asks_the_gateway_and_records_a_settled_refund(
     clock: TestClock,
     fake_gateway: FakeGateway,
 ) -> None:
-    tee, _ = _lines(order)
+    tee, _ = line_ids(order)
     refund = desk.refund(
         db_session, order, staff, quantities={tee: 1}, whole=False, reason="r", at=clock.now()
     )

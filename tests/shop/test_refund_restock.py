@@ -26,8 +26,14 @@ from cocreate.production.reprint_models import ReprintRequest
 from cocreate.shop import desk, payment_events, refund_sender, refunds, reservations
 from cocreate.shop.models import Order, OrderState, Refund, RefundCause, RefundState
 from cocreate.voting.notify_models import Notification, NotificationKind
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.shop.checkout_factories import VariantFactory, place
+from tests.accounts.factories import UserFactory
+from tests.shop.checkout_factories import (
+    VariantFactory,
+    line_ids,
+    paid_by_the_gateway,
+    place,
+    stock_of,
+)
 from tests.shop.fakes import FakeGateway
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
@@ -39,40 +45,11 @@ def eur(cents: int) -> Money:
 
 
 @pytest.fixture
-def staff(db_session: Session) -> User:
-    return StaffFactory(display_name="Stan Staff")
-
-
-@pytest.fixture
 def order(app: Flask, db_session: Session, clock: TestClock) -> Order:
     """Paid: 3 × 19.99 tee (10 were in stock) + 1 × 18.00 tote (5 in stock) to France: 82.87."""
-    tee = VariantFactory(price=eur(1999), stock_on_hand=10, design__title="Tee")
-    tote = VariantFactory(
-        price=eur(1800),
-        stock_on_hand=5,
-        product="tote",
-        colour="natural",
-        size="one-size",
-        design__title="Tote",
+    return paid_by_the_gateway(
+        db_session, settings(app), now=clock.now(), tee_stock=10, tote_stock=5
     )
-    placed = place(db_session, settings(app), [(tee, 3), (tote, 1)], now=clock.now())
-    payment_events.payment_succeeded(
-        db_session, placed, payment_reference="pi_1", amount=eur(8287), at=clock.now()
-    )
-    return placed
-
-
-def _stock(session: Session, order: Order) -> tuple[int, ...]:
-    """Stock of the order's variants, in the order of its lines (tee, tote)."""
-    found = {
-        v_id: stock for v_id, stock in session.execute(select(Variant.id, Variant.stock_on_hand))
-    }
-    return tuple(found[line.variant_id] for line in order.lines)
-
-
-def _lines(order: Order) -> tuple[int, int]:
-    tee, tote = order.lines
-    return tee.id, tote.id
 
 
 def _refund(
@@ -104,45 +81,45 @@ def _confirm(session: Session, order: Order, refund: Refund, reference: str, at:
 
 
 def test_the_order_took_its_units(db_session: Session, order: Order) -> None:
-    assert _stock(db_session, order) == (7, 4)
+    assert stock_of(db_session, order) == (7, 4)
 
 
 def test_restocked_units_go_back_on_sale_when_the_refund_is_done(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, _tote = _lines(order)
+    tee, _tote = line_ids(order)
     refund = _refund(db_session, order, staff, clock, {tee: 2}, restock=True)
     assert refund.restock is True
-    assert _stock(db_session, order) == (7, 4)  # asked, not done: nothing back yet
+    assert stock_of(db_session, order) == (7, 4)  # asked, not done: nothing back yet
     _confirm(db_session, order, refund, "re_1", clock.now())
     assert refund.state is RefundState.DONE
-    assert _stock(db_session, order) == (9, 4)
+    assert stock_of(db_session, order) == (9, 4)
 
 
 def test_a_refund_not_restocked_returns_nothing(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, tote = _lines(order)
+    tee, tote = line_ids(order)
     refund = _refund(db_session, order, staff, clock, {tee: 3, tote: 1}, restock=False)
     _confirm(db_session, order, refund, "re_1", clock.now())
     assert (refund.restock, refund.state) == (False, RefundState.DONE)
-    assert _stock(db_session, order) == (7, 4)
+    assert stock_of(db_session, order) == (7, 4)
 
 
 def test_partial_refunds_each_return_their_own_units(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, _tote = _lines(order)
+    tee, _tote = line_ids(order)
     one = _refund(db_session, order, staff, clock, {tee: 1}, restock=True)
     two = _refund(db_session, order, staff, clock, {tee: 1}, restock=False)
     rest = _refund(db_session, order, staff, clock, {}, restock=True, whole=True)
     assert [(p.quantity, p.amount) for p in rest.lines] == [(1, eur(1999)), (1, eur(1800))]
     _confirm(db_session, order, one, "re_1", clock.now())
-    assert _stock(db_session, order) == (8, 4)
+    assert stock_of(db_session, order) == (8, 4)
     _confirm(db_session, order, two, "re_2", clock.now())
-    assert _stock(db_session, order) == (8, 4)
+    assert stock_of(db_session, order) == (8, 4)
     _confirm(db_session, order, rest, "re_3", clock.now())
-    assert _stock(db_session, order) == (9, 5)
+    assert stock_of(db_session, order) == (9, 5)
     assert order.state is S.REFUNDED
     assert [r.restock for r in order.refunds] == [True, False, True]
 
@@ -155,12 +132,12 @@ def test_a_confirmation_repeated_by_webhook_and_sender_restocks_once(
     clock: TestClock,
     fake_gateway: FakeGateway,
 ) -> None:
-    tee, _tote = _lines(order)
+    tee, _tote = line_ids(order)
     refund = _refund(db_session, order, staff, clock, {tee: 3}, restock=True)
     db_session.commit()
     jobs.deliver(app)  # the sender: the fake gateway settles it at once
     db_session.expire_all()
-    assert _stock(db_session, order) == (10, 4)
+    assert stock_of(db_session, order) == (10, 4)
     # Its webhook, replayed, and the sender run again (a retried delivery): no more stock.
     live = db_session.get_one(Order, order.id)
     for _ in range(2):
@@ -170,7 +147,7 @@ def test_a_confirmation_repeated_by_webhook_and_sender_restocks_once(
     db_session.commit()
     refund_sender.send(refund.id)
     db_session.expire_all()
-    assert _stock(db_session, order) == (10, 4)
+    assert stock_of(db_session, order) == (10, 4)
     assert len(fake_gateway.refunds) == 1
 
 
@@ -182,15 +159,15 @@ def test_a_webhook_before_the_sender_restocks_once(
     clock: TestClock,
     fake_gateway: FakeGateway,
 ) -> None:
-    tee, tote = _lines(order)
+    tee, tote = line_ids(order)
     refund = _refund(db_session, order, staff, clock, {tee: 1, tote: 1}, restock=True)
     # Stripe's webhook came before the sender stored the reference: matched by amount.
     _confirm(db_session, order, refund, "re_9", clock.now())
     db_session.commit()
-    assert _stock(db_session, order) == (8, 5)
+    assert stock_of(db_session, order) == (8, 5)
     jobs.deliver(app)
     db_session.expire_all()
-    assert _stock(db_session, order) == (8, 5)
+    assert stock_of(db_session, order) == (8, 5)
     assert fake_gateway.refunds == []  # done already: the sender did not ask again
 
 
@@ -205,7 +182,7 @@ def test_a_refund_the_gateway_refuses_restocks_nothing(
     app_overrides: dict[str, Any],
 ) -> None:
     fake_gateway.fail_refund = ConnectionError("card network down")
-    tee, tote = _lines(order)
+    tee, tote = line_ids(order)
     refund = _refund(db_session, order, staff, clock, {tee: 3, tote: 1}, restock=True)
     db_session.commit()
     jobs.deliver(app)
@@ -217,7 +194,7 @@ def test_a_refund_the_gateway_refuses_restocks_nothing(
     assert (message.status, message.attempts) == (OutboxStatus.FAILED, 2)
     db_session.expire_all()
     assert db_session.get_one(Refund, refund.id).state is RefundState.PENDING
-    assert _stock(db_session, order) == (7, 4)
+    assert stock_of(db_session, order) == (7, 4)
 
 
 def test_a_failed_attempt_restocks_nothing_and_its_retry_once(
@@ -229,23 +206,23 @@ def test_a_failed_attempt_restocks_nothing_and_its_retry_once(
     fake_gateway: FakeGateway,
 ) -> None:
     fake_gateway.fail_refund = ConnectionError("timeout")
-    tee, _tote = _lines(order)
+    tee, _tote = line_ids(order)
     _refund(db_session, order, staff, clock, {tee: 2}, restock=True)
     db_session.commit()
     jobs.deliver(app)
     db_session.expire_all()
-    assert _stock(db_session, order) == (7, 4)
+    assert stock_of(db_session, order) == (7, 4)
     fake_gateway.fail_refund = None
     jobs.deliver(app, now=clock.now() + timedelta(minutes=10))
     jobs.deliver(app, now=clock.now() + timedelta(minutes=20))
     db_session.expire_all()
-    assert _stock(db_session, order) == (9, 4)
+    assert stock_of(db_session, order) == (9, 4)
 
 
 def test_a_refund_of_the_shipping_alone_has_no_units_to_restock(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, tote = _lines(order)
+    tee, tote = line_ids(order)
     _refund(db_session, order, staff, clock, {tee: 3, tote: 1}, restock=False)
     shipping = _refund(db_session, order, staff, clock, {}, restock=True, whole=True)
     assert (shipping.amount, shipping.lines, shipping.restock) == (eur(490), [], False)
@@ -256,12 +233,12 @@ def test_units_already_released_are_never_returned_again(
 ) -> None:
     """A paid order's stock is taken (reserved, or reserved again for a late payment): the
     guard holds should a released order ever be refunded."""
-    tee, _tote = _lines(order)
+    tee, _tote = line_ids(order)
     order.stock_released = True
     refund = _refund(db_session, order, staff, clock, {tee: 1}, restock=True)
     _confirm(db_session, order, refund, "re_1", clock.now())
     assert refund.restock is False
-    assert _stock(db_session, order) == (7, 4)
+    assert stock_of(db_session, order) == (7, 4)
 
 
 def test_units_of_a_variant_deleted_since_are_skipped(
@@ -271,7 +248,7 @@ def test_units_of_a_variant_deleted_since_are_skipped(
     clock: TestClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    tee, tote = _lines(order)
+    tee, tote = line_ids(order)
     tee_variant, tote_variant = (line.variant_id for line in order.lines)
     refund = _refund(db_session, order, staff, clock, {tee: 2, tote: 1}, restock=True)
     db_session.execute(delete(Variant).where(Variant.id == tote_variant))
@@ -297,11 +274,11 @@ def test_the_form_proposes_restocking_until_the_order_ships(
 def test_a_shipped_order_can_still_be_restocked(
     db_session: Session, order: Order, staff: User, clock: TestClock
 ) -> None:
-    tee, _tote = _lines(order)
+    tee, _tote = line_ids(order)
     desk.fulfil(db_session, order, staff, tracking_number="LP1", at=clock.now())
     refund = _refund(db_session, order, staff, clock, {tee: 1}, restock=True)
     _confirm(db_session, order, refund, "re_1", clock.now())
-    assert _stock(db_session, order) == (8, 4)
+    assert stock_of(db_session, order) == (8, 4)
 
 
 # --- Automatic refunds -------------------------------------------------------------------------
@@ -317,7 +294,7 @@ def pending(app: Flask, db_session: Session, clock: TestClock) -> Order:
     return placed
 
 
-def _one_stock(session: Session) -> int:
+def _onestock_of(session: Session) -> int:
     return int(session.scalars(select(Variant.stock_on_hand)).one())
 
 
@@ -331,10 +308,10 @@ def test_a_late_payment_refunded_because_its_stock_sold_restocks_nothing(
     app: Flask, db_session: Session, pending: Order, clock: TestClock
 ) -> None:
     payment_events.checkout_expired(db_session, pending, at=pending.expires_at)
-    assert _one_stock(db_session) == 3  # released at expiry
+    assert _onestock_of(db_session) == 3  # released at expiry
     variant = db_session.scalars(select(Variant)).one()
     place(db_session, settings(app), [(variant, 2)], now=clock.now())  # sold meanwhile
-    assert _one_stock(db_session) == 1
+    assert _onestock_of(db_session) == 1
     _pay(db_session, pending, clock, "pi_late")
     (refund,) = pending.refunds
     _confirm(db_session, pending, refund, "re_1", clock.now())
@@ -344,7 +321,7 @@ def test_a_late_payment_refunded_because_its_stock_sold_restocks_nothing(
         RefundState.DONE,
     )
     assert pending.state is S.REFUNDED
-    assert _one_stock(db_session) == 1
+    assert _onestock_of(db_session) == 1
 
 
 def test_a_duplicate_payment_refunded_restocks_nothing(
@@ -356,7 +333,7 @@ def test_a_duplicate_payment_refunded_restocks_nothing(
     _confirm(db_session, pending, refund, "re_1", clock.now())
     assert (refund.cause, refund.restock) == (RefundCause.DUPLICATE_PAYMENT, False)
     assert pending.state is S.PAID  # the order keeps its two units
-    assert _one_stock(db_session) == 1
+    assert _onestock_of(db_session) == 1
 
 
 def test_a_wrong_amount_refunded_restocks_nothing_and_expiry_releases_once(
@@ -366,9 +343,9 @@ def test_a_wrong_amount_refunded_restocks_nothing_and_expiry_releases_once(
     (refund,) = pending.refunds
     _confirm(db_session, pending, refund, "re_1", clock.now())
     assert (refund.cause, refund.restock) == (RefundCause.AMOUNT_MISMATCH, False)
-    assert _one_stock(db_session) == 1  # still reserved for the pending order
+    assert _onestock_of(db_session) == 1  # still reserved for the pending order
     assert reservations.expire_one(db_session, pending.id, now=pending.expires_at)
-    assert _one_stock(db_session) == 3
+    assert _onestock_of(db_session) == 3
 
 
 # --- Members waiting for a reprint -------------------------------------------------------------
@@ -412,7 +389,7 @@ def test_restocked_units_fulfil_the_reprint_requests_of_their_size(
     db_session.refresh(large)
     assert (medium.fulfilled_at, large.fulfilled_at) == (done_at, None)
     assert _told(db_session) == [(asker.id, NotificationKind.REPRINT_ON_SALE)]
-    assert _stock(db_session, last_tee) == (1,)
+    assert stock_of(db_session, last_tee) == (1,)
 
 
 def test_units_not_restocked_leave_the_reprint_requests_open(
@@ -438,4 +415,4 @@ def test_units_of_a_retired_design_go_to_stock_but_wait_for_a_reprint(
     db_session.refresh(medium)
     assert medium.fulfilled_at is None
     assert _told(db_session) == []
-    assert _stock(db_session, last_tee) == (1,)
+    assert stock_of(db_session, last_tee) == (1,)

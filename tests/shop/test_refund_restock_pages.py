@@ -17,10 +17,12 @@ from cocreate.accounts.models import User
 from cocreate.config import settings
 from cocreate.core.clock import TestClock
 from cocreate.core.money import Money
-from cocreate.production.models import Variant
 from cocreate.shop.models import Order, OrderState, Refund
 from tests.accounts.factories import AdminFactory, StaffFactory
-from tests.shop.checkout_factories import VariantFactory, place
+from tests.shop.checkout_factories import (
+    paid_by_hand,
+    stock_of,
+)
 from tests.shop.fakes import FakeGateway
 
 S = OrderState
@@ -49,27 +51,7 @@ def staff(db_session: Session, auth: Any) -> User:
 
 def _paid(app: Flask, session: Session, clock: TestClock) -> Order:
     """2 × 25.00 tee (8 in stock) + 1 × 18.00 tote (3 in stock) to France: 72.90, paid."""
-    tee = VariantFactory(stock_on_hand=8, design__title="Tee")
-    tote = VariantFactory(
-        price=eur(1800),
-        stock_on_hand=3,
-        product="tote",
-        colour="natural",
-        size="one-size",
-        design__title="Tote",
-    )
-    order = place(session, settings(app), [(tee, 2), (tote, 1)], now=clock.now())
-    order.state = S.PAID
-    order.payment_reference = f"pi_{order.id}"
-    order.paid_at = clock.now()
-    session.commit()
-    return order
-
-
-def _stock(session: Session, order: Order) -> tuple[int, ...]:
-    session.expire_all()
-    found = {v: stock for v, stock in session.execute(select(Variant.id, Variant.stock_on_hand))}
-    return tuple(found[line.variant_id] for line in order.lines)
+    return paid_by_hand(session, settings(app), now=clock.now(), tee_stock=8, tote_stock=3)
 
 
 def test_the_box_is_ticked_until_the_order_ships(
@@ -83,7 +65,7 @@ def test_the_box_is_ticked_until_the_order_ships(
     assert "checked" not in _box(client.get(f"/staff/orders/{order.number}"))
 
 
-def test_refunding_units_back_to_stock(
+def test_refunding_units_back_tostock_of(
     app: Flask,
     client: FlaskClient,
     db_session: Session,
@@ -92,7 +74,7 @@ def test_refunding_units_back_to_stock(
     fake_gateway: FakeGateway,
 ) -> None:
     order = _paid(app, db_session, clock)
-    assert _stock(db_session, order) == (6, 2)
+    assert stock_of(db_session, order) == (6, 2)
     tee, tote = order.lines
     response = client.post(
         f"/staff/orders/{order.number}/refund",
@@ -113,7 +95,7 @@ def test_refunding_units_back_to_stock(
     )
     assert "Stan Staff €68.00 Never sent done" in text
     assert "units returned to stock" in text
-    assert _stock(db_session, order) == (8, 3)
+    assert stock_of(db_session, order) == (8, 3)
     (refund,) = db_session.scalars(select(Refund)).all()
     assert refund.restock is True
 
@@ -137,7 +119,7 @@ def test_refunding_units_without_returning_them(
     text = _text(response)
     assert "A refund of €25.00 is on its way to the payment service." in text
     assert "units not returned" in text
-    assert _stock(db_session, order) == (6, 2)
+    assert stock_of(db_session, order) == (6, 2)
 
 
 def test_a_refund_waiting_for_the_gateway_returns_its_units_later(
@@ -157,7 +139,7 @@ def test_a_refund_waiting_for_the_gateway_returns_its_units_later(
     )
     text = _text(response)
     assert "waiting for the payment service units return to stock once done" in text
-    assert _stock(db_session, order) == (6, 2)
+    assert stock_of(db_session, order) == (6, 2)
 
 
 @pytest.mark.parametrize(
@@ -191,7 +173,7 @@ def test_bad_input_is_refused_with_a_422_and_nothing_restocked(
     assert message in _text(response)
     assert db_session.scalars(select(Refund)).all() == []
     assert fake_gateway.refunds == []
-    assert _stock(db_session, order) == (6, 2)
+    assert stock_of(db_session, order) == (6, 2)
 
 
 def test_a_refused_form_keeps_the_box_as_staff_left_it(
