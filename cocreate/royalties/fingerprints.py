@@ -186,7 +186,7 @@ def _sql(template: str, weights: dict[str, str]) -> Any:
 
 def screen(session: Session, *, seed: int) -> list[str]:
     """The checks whose fingerprints disagree under `seed`, one line each ([] when all agree):
-    "balance", "month <creator> <account>", "payout <creator>", "pieces", "lines"."""
+    "balance", "month <creator> <account>", "payout <creator>", "lines"."""
     weights = _weights(session)
     params = {"seed": seed, "units_factor": UNITS_FACTOR}
     suspects = [

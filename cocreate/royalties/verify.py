@@ -2,11 +2,11 @@
 
 `verify()` returns what is wrong, one readable line each, or [] when all is well; `flask
 royalties verify` prints them and exits 1. On PostgreSQL it first runs the quick check
-(`fingerprints.py`: each table read once, the equalities below compared as sums under random
-weights, in a few times the time of one GROUP BY over the ledger), with the statements' chain
-(exact, and cheap). Only when one of them fails, on SQLite,
-or with `full` (`flask royalties verify --full`), does it run the exact checks below, which
-name each row at fault. They are set-based SQL (never a loop over ledger rows in Python):
+(`fingerprints.py`: each table read once, four of the equalities below compared as sums under
+random weights, in a few times the time of one GROUP BY over the ledger), with the statements'
+chain (exact, and cheap). Only when one of them fails, on SQLite, or with `full` (`flask
+royalties verify --full`), does it run the exact checks below, which name each row at fault.
+They are set-based SQL (never a loop over ledger rows in Python):
 
 - every transaction's legs sum to zero, none has a single leg, and only a zero royalty (an
   accrual or reversal whose pieces are all zero) has none;
