@@ -24,7 +24,7 @@ from cocreate.royalties.models import (
     Statement,
 )
 from tests.accounts.factories import StaffFactory
-from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual
+from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual, pay_out
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
 
@@ -106,14 +106,7 @@ def test_payouts_beyond_cleared_and_clearings_beyond_pending_are_named(
     history: int, db_session: Session, app: Flask, shop: Shop
 ) -> None:
     accrual = only_accrual(db_session)
-    ledger.post(
-        db_session,
-        kind=Kind.PAYOUT,
-        creator_id=history,
-        currency="EUR",
-        legs=[Leg(Account.CREATOR_CLEARED, -300), Leg(Account.PAYOUTS_IN_TRANSIT, 300)],
-        at=shop.clock.now(),
-    )
+    pay_out(db_session, history, 300, at=shop.clock.now())
     ledger.post(
         db_session,
         kind=Kind.REVERSAL,

@@ -18,7 +18,7 @@ from cocreate.core.money import Money
 from cocreate.royalties import fingerprints, ledger, verify
 from cocreate.royalties.ledger import Leg
 from cocreate.royalties.models import Account, AccrualPiece, Kind, LedgerTransaction
-from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual
+from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual, pay_out
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
 
@@ -43,25 +43,9 @@ def test_a_payout_beyond_cleared_earnings_trips_the_payout_check(
     history: int, db_session: Session, shop: Shop
 ) -> None:
     # 4.17 cleared, 2.00 paid out: 2.17 more is exactly all there is, 2.18 is too much.
-    pay = [Leg(Account.CREATOR_CLEARED, -217), Leg(Account.PAYOUTS_IN_TRANSIT, 217)]
-    ledger.post(
-        db_session,
-        kind=Kind.PAYOUT,
-        creator_id=history,
-        currency="EUR",
-        legs=pay,
-        at=shop.clock.now(),
-    )
+    pay_out(db_session, history, 217, at=shop.clock.now())
     assert _screen(db_session) == []
-    pay = [Leg(Account.CREATOR_CLEARED, -1), Leg(Account.PAYOUTS_IN_TRANSIT, 1)]
-    ledger.post(
-        db_session,
-        kind=Kind.PAYOUT,
-        creator_id=history,
-        currency="EUR",
-        legs=pay,
-        at=shop.clock.now(),
-    )
+    pay_out(db_session, history, 1, at=shop.clock.now())
     assert _screen(db_session) == [f"payout {history}"]
 
 
