@@ -128,7 +128,7 @@ def history(shop: Shop, db_session: Session, app: Flask) -> int:
     shop.refund(order, {line.id: 1})
     shop.clock.advance(timedelta(days=30))
     clearing.clear_due(db_session, now=shop.clock.now(), settings=settings(app))
-    pay_out(db_session, design.designer_id, 200, at=shop.clock.now())
+    payout_sent(db_session, design.designer_id, 200, at=shop.clock.now())
     periods.close_period(db_session, "2026-03", actor_id=None, now=datetime(2026, 4, 1, tzinfo=UTC))
     return design.designer_id
 
@@ -159,8 +159,11 @@ def insert_unbalanced(session: Session, creator: int) -> int:
     return int(tid)
 
 
-def pay_out(session: Session, creator_id: int, cents: int, *, at: datetime) -> LedgerTransaction:
-    """A payout sent as the ledger records it: `cents` from cleared earnings into transit."""
+def payout_sent(
+    session: Session, creator_id: int, cents: int, *, at: datetime
+) -> LedgerTransaction:
+    """The ledger's side of a payout sent, with no `Payout` row: `cents` from cleared earnings
+    into transit (statement_factories.pay_out records a whole manual payout)."""
     legs = [Leg(Account.CREATOR_CLEARED, -cents), Leg(Account.PAYOUTS_IN_TRANSIT, cents)]
     return ledger.post(
         session, kind=Kind.PAYOUT, creator_id=creator_id, currency="EUR", legs=legs, at=at

@@ -24,7 +24,7 @@ from cocreate.royalties.models import (
     Statement,
 )
 from tests.accounts.factories import StaffFactory
-from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual, pay_out
+from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual, payout_sent
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
 
@@ -106,7 +106,7 @@ def test_payouts_beyond_cleared_and_clearings_beyond_pending_are_named(
     history: int, db_session: Session, app: Flask, shop: Shop
 ) -> None:
     accrual = only_accrual(db_session)
-    pay_out(db_session, history, 300, at=shop.clock.now())
+    payout_sent(db_session, history, 300, at=shop.clock.now())
     ledger.post(
         db_session,
         kind=Kind.REVERSAL,

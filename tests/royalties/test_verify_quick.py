@@ -18,7 +18,7 @@ from cocreate.core.money import Money
 from cocreate.royalties import fingerprints, ledger, verify
 from cocreate.royalties.ledger import Leg
 from cocreate.royalties.models import Account, AccrualPiece, Kind, LedgerTransaction
-from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual, pay_out
+from tests.royalties.conftest import Shop, insert_unbalanced, only_accrual, payout_sent
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
 
@@ -43,9 +43,9 @@ def test_a_payout_beyond_cleared_earnings_trips_the_payout_check(
     history: int, db_session: Session, shop: Shop
 ) -> None:
     # 4.17 cleared, 2.00 paid out: 2.17 more is exactly all there is, 2.18 is too much.
-    pay_out(db_session, history, 217, at=shop.clock.now())
+    payout_sent(db_session, history, 217, at=shop.clock.now())
     assert _screen(db_session) == []
-    pay_out(db_session, history, 1, at=shop.clock.now())
+    payout_sent(db_session, history, 1, at=shop.clock.now())
     assert _screen(db_session) == [f"payout {history}"]
 
 
